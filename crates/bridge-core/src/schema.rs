@@ -46,6 +46,7 @@ pub fn all() -> Vec<SchemaFile> {
         "created-api-key.schema.json" => model::CreatedApiKey,
         "webhook.schema.json" => model::Webhook,
         "created-webhook.schema.json" => model::CreatedWebhook,
+        "webhook-delivery.schema.json" => model::WebhookDelivery,
         "plan.schema.json" => model::Plan,
         "ably-auth.schema.json" => model::AblyAuth,
         "error.schema.json" => model::ApiErrorBody,

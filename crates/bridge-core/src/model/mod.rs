@@ -43,5 +43,8 @@ pub use realtime::{ChatPayload, ChatType, ExecutionMode, RealtimeMessage, TaskEv
 pub use secret::{ApiKeySecret, Jwt, Password, WebhookSecret};
 pub use task::{CreateTask, CreatorType, IllegalTransition, Task, TaskPriority, TaskQuery, TaskStatus, UpdateTask};
 pub use timestamp::Timestamp;
-pub use webhook::{CreateWebhook, CreatedWebhook, UpdateWebhook, Webhook, WebhookEventName, WebhookStatus};
+pub use webhook::{
+    CreateWebhook, CreatedWebhook, DeliveryAttempt, DeliveryState, UpdateWebhook, Webhook, WebhookDelivery,
+    WebhookEventName, WebhookStatus,
+};
 pub use webhook_event::{WebhookEvent, WebhookEventError, WebhookPayload};

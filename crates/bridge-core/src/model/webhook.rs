@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Extra;
-use super::ids::WebhookId;
+use super::ids::{DeliveryId, WebhookId};
 use super::secret::WebhookSecret;
 use super::timestamp::Timestamp;
 use super::wire_enum::wire_enum;
@@ -122,4 +122,59 @@ pub struct UpdateWebhook {
     /// Pause or resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<WebhookStatus>,
+}
+
+wire_enum! {
+    /// Where one webhook delivery stands (hub extension: the delivery log).
+    pub enum DeliveryState {
+        /// Waiting for its first or next attempt.
+        Pending = "pending",
+        /// The receiver answered 2xx.
+        Delivered = "delivered",
+        /// Every scheduled retry failed; `redeliver` starts again.
+        Failed = "failed",
+    }
+}
+
+/// One attempt at a delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryAttempt {
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The receiver's HTTP status, absent when no answer came.
+    #[serde(default)]
+    pub status_code: Option<u16>,
+    /// How long the attempt took.
+    pub latency_ms: u64,
+    /// Why it failed (timeout, connection refused, non-2xx …).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// When it was made.
+    pub at: Timestamp,
+}
+
+/// One delivery of an event to a webhook, with its attempts
+/// (`GET /api/orgs/{org}/webhooks/{id}/deliveries`, hub extension).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDelivery {
+    /// The delivery id, sent as `X-Jaibber-Delivery` and `deliveryId`.
+    pub id: DeliveryId,
+    /// The webhook.
+    pub webhook_id: WebhookId,
+    /// The event.
+    pub event: WebhookEventName,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, while pending.
+    #[serde(default)]
+    pub next_attempt_at: Option<Timestamp>,
+    /// When the event was queued.
+    pub created_at: Timestamp,
+    /// Every attempt, oldest first.
+    #[serde(default)]
+    pub attempt_log: Vec<DeliveryAttempt>,
 }

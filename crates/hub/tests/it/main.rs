@@ -1,0 +1,11 @@
+//! Integration tests: the hub on a real loopback listener with a temp SQLite data dir,
+//! spoken to over real HTTP through bridge-core's client.
+
+mod access;
+mod flow;
+mod input;
+mod oauth;
+mod quotas;
+mod restart;
+mod support;
+mod webhooks;
