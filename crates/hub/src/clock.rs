@@ -19,10 +19,3 @@ pub fn now_ms() -> i64 {
 pub fn now_iso() -> Timestamp {
     Timestamp::now()
 }
-
-/// Unix milliseconds of the last UTC midnight.
-#[must_use]
-pub fn start_of_day_ms() -> i64 {
-    let now = now_ms();
-    now - now.rem_euclid(86_400_000)
-}

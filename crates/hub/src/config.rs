@@ -45,6 +45,9 @@ pub struct ServeArgs {
     /// The URL clients reach the hub at (OAuth redirects).
     #[arg(long, env = "JAIBBER_HUB_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Do not enforce plan limits (a private hub where every org is unlimited).
+    #[arg(long, env = "JAIBBER_HUB_NO_PLAN_LIMITS")]
+    pub no_plan_limits: bool,
 }
 
 /// The TOML file: every field optional.
@@ -69,6 +72,8 @@ pub struct FileConfig {
     pub rate_limit: Option<u32>,
     /// See [`ServeArgs::public_url`].
     pub public_url: Option<String>,
+    /// See [`ServeArgs::no_plan_limits`].
+    pub no_plan_limits: Option<bool>,
     /// The JWT signing secret; generated into the data dir when absent.
     pub jwt_secret: Option<String>,
     /// GitHub OAuth settings.
@@ -125,6 +130,8 @@ pub struct HubConfig {
     pub webhook_failing_after: u32,
     /// Default per-key rate limit.
     pub rate_limit_per_minute: u32,
+    /// Whether plan limits are enforced.
+    pub enforce_plan_limits: bool,
     /// Whole-request timeout.
     pub request_timeout: Duration,
     /// Public URL, for OAuth redirects.
@@ -149,6 +156,7 @@ impl HubConfig {
             webhook_timeout: Duration::from_secs(10),
             webhook_failing_after: 5,
             rate_limit_per_minute: bridge_core::model::api_key::DEFAULT_RATE_LIMIT_PER_MINUTE,
+            enforce_plan_limits: true,
             request_timeout: Duration::from_secs(30),
             public_url: None,
             jwt_secret: None,
@@ -192,6 +200,7 @@ impl HubConfig {
             config.max_body_bytes = bytes;
         }
         config.allow_http_webhooks = args.allow_http_webhooks || file.allow_http_webhooks.unwrap_or(false);
+        config.enforce_plan_limits = !(args.no_plan_limits || file.no_plan_limits.unwrap_or(false));
         if let Some(delays) = args.webhook_retry_delays.clone().or(file.webhook_retry_delays) {
             match parse_delays(&delays) {
                 Ok(parsed) => config.webhook_retry_delays = parsed,

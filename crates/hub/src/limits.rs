@@ -50,16 +50,34 @@ impl Quota {
     }
 }
 
+/// Whether plan limits apply on this hub (`--no-plan-limits` turns them off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanPolicy {
+    /// Enforce the limits.
+    pub enforce: bool,
+}
+
+impl PlanPolicy {
+    /// The policy of a running hub.
+    #[must_use]
+    pub fn of(state: &crate::state::AppState) -> Self {
+        Self { enforce: state.config.enforce_plan_limits }
+    }
+}
+
 /// Refuses one more of `quota` when the org's plan is at its limit.
 ///
 /// # Errors
 /// 402 `plan_limit` naming the limit, the plan and the plan that lifts it.
-pub fn check_org(conn: &Connection, org: &OrgRow, quota: Quota) -> DbResult<()> {
+pub fn check_org(conn: &Connection, policy: PlanPolicy, org: &OrgRow, quota: Quota) -> DbResult<()> {
+    if !policy.enforce {
+        return Ok(());
+    }
     let used = match quota {
         Quota::Projects => projects::count_for_org(conn, &org.id)?,
         Quota::Members => orgs::member_count(conn, &org.id)?,
         Quota::Agents => agents::count_for_org(conn, &org.id)?,
-        Quota::MessagesToday => messages::count_since(conn, &org.id, crate::clock::start_of_day_ms())?,
+        Quota::MessagesToday => messages::count_on_day(conn, &org.id, crate::clock::now_ms())?,
         Quota::Webhooks => webhooks::count_for_org(conn, &org.id)?,
         Quota::ApiKeys => api_keys::count_for_org(conn, &org.id)?,
     };
@@ -71,10 +89,13 @@ pub fn check_org(conn: &Connection, org: &OrgRow, quota: Quota) -> DbResult<()> 
 ///
 /// # Errors
 /// 402 `plan_limit`.
-pub fn check_personal(conn: &Connection, user: &str, quota: Quota) -> DbResult<()> {
+pub fn check_personal(conn: &Connection, policy: PlanPolicy, user: &str, quota: Quota) -> DbResult<()> {
+    if !policy.enforce {
+        return Ok(());
+    }
     let used = match quota {
         Quota::Projects => projects::count_personal(conn, user)?,
-        Quota::MessagesToday => messages::count_since(conn, &format!("user:{user}"), crate::clock::start_of_day_ms())?,
+        Quota::MessagesToday => messages::count_on_day(conn, &format!("user:{user}"), crate::clock::now_ms())?,
         _ => 0,
     };
     enforce(&PlanId::Free, quota, used, 1)

@@ -26,11 +26,18 @@ pub struct AppState {
     pub outbox: Arc<Notify>,
     /// When each key's `lastUsedAt` was last written.
     pub key_touched: Arc<Mutex<HashMap<String, Instant>>>,
+    /// API keys looked up recently, by hash; revocation removes entries at once.
+    pub key_cache: Arc<Mutex<HashMap<String, (crate::db::api_keys::KeyRow, Instant)>>>,
     /// Client for outbound calls (GitHub OAuth).
     pub http: reqwest::Client,
 }
 
 impl AppState {
+    /// Forgets a cached API key (after revocation), so the next request reads the database.
+    pub fn forget_key(&self, key_id: &str) {
+        self.key_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|_, (row, _)| row.id != key_id);
+    }
+
     /// Builds the state around an open database.
     #[must_use]
     pub fn new(db: Db, config: HubConfig, jwt: JwtKeys) -> Self {
@@ -41,6 +48,7 @@ impl AppState {
             limiter: Arc::default(),
             outbox: Arc::default(),
             key_touched: Arc::default(),
+            key_cache: Arc::default(),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))
                 .user_agent(concat!("jaibber-hub/", env!("CARGO_PKG_VERSION")))

@@ -185,9 +185,9 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         },
         Presented::Key(key) => {
             let key_hash = hash_key(key.expose());
-            let row = match state.db.read(move |conn| api_keys::by_hash(conn, &key_hash)).await {
+            let row = match lookup_key(&state, key_hash).await {
                 Ok(row) => row,
-                Err(err) => return ApiError::from(err).into_response(),
+                Err(err) => return err.into_response(),
             };
             let Some(row) = row.filter(|r| !r.revoked) else {
                 return ApiError::unauthorized("API key is invalid or revoked; create a new key in the org settings")
@@ -217,6 +217,30 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         rate_headers(response.headers_mut(), decision);
     }
     response
+}
+
+/// How long a looked-up key is trusted without reading the database again. Revocation
+/// through the API clears the entry at once, so this only bounds staleness for changes
+/// made outside the API.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(30);
+
+async fn lookup_key(state: &AppState, key_hash: String) -> Result<Option<api_keys::KeyRow>, ApiError> {
+    {
+        let cache = state.key_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((row, _)) = cache.get(&key_hash).filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL) {
+            return Ok(Some(row.clone()));
+        }
+    }
+    let lookup = key_hash.clone();
+    let row = state.db.read(move |conn| api_keys::by_hash(conn, &lookup)).await?;
+    if let Some(row) = row.as_ref().filter(|r| !r.revoked) {
+        let mut cache = state.key_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() > 10_000 {
+            cache.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+        }
+        cache.insert(key_hash, (row.clone(), Instant::now()));
+    }
+    Ok(row)
 }
 
 fn rate_headers(headers: &mut HeaderMap, decision: crate::auth::rate_limit::RateDecision) {

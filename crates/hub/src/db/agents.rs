@@ -16,9 +16,7 @@ fn with_liveness(mut agent: Agent, last_seen_ms: Option<i64>, now_ms: i64) -> Ag
 
 /// Inserts an agent; `false` when the org already has an agent of that name.
 pub fn insert(conn: &Connection, agent: &Agent, org: &str) -> DbResult<bool> {
-    let changed = conn.execute(
-        "INSERT INTO agents (id, org_id, name, body, last_seen_ms) VALUES (?1, ?2, ?3, ?4, NULL) ON CONFLICT DO NOTHING",
-        params![agent.id.as_str(), org, agent.name, to_json(agent)?],
+    let changed = conn.prepare_cached("INSERT INTO agents (id, org_id, name, body, last_seen_ms) VALUES (?1, ?2, ?3, ?4, NULL) ON CONFLICT DO NOTHING")?.execute(params![agent.id.as_str(), org, agent.name, to_json(agent)?],
     )?;
     Ok(changed == 1)
 }
@@ -26,9 +24,8 @@ pub fn insert(conn: &Connection, agent: &Agent, org: &str) -> DbResult<bool> {
 /// Finds an agent (with its org id).
 pub fn get(conn: &Connection, id: &str, now_ms: i64) -> DbResult<Option<(Agent, String)>> {
     let row: Option<(String, String, Option<i64>)> = conn
-        .query_row("SELECT body, org_id, last_seen_ms FROM agents WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .prepare_cached("SELECT body, org_id, last_seen_ms FROM agents WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     row.map(|(body, org, seen)| Ok((with_liveness(from_json(&body)?, seen, now_ms), org))).transpose()
 }
@@ -68,34 +65,35 @@ pub fn discover(
 
 /// Records a heartbeat.
 pub fn heartbeat(conn: &Connection, id: &str, now_ms: i64) -> DbResult<bool> {
-    Ok(conn.execute("UPDATE agents SET last_seen_ms = ?2 WHERE id = ?1", params![id, now_ms])? == 1)
+    Ok(conn.prepare_cached("UPDATE agents SET last_seen_ms = ?2 WHERE id = ?1")?.execute(params![id, now_ms])? == 1)
 }
 
 /// Counts an org's agents.
 pub fn count_for_org(conn: &Connection, org: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM agents WHERE org_id = ?1", [org], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT COUNT(*) FROM agents WHERE org_id = ?1")?.query_row([org], |r| r.get(0))?)
 }
 
 /// Counts an org's agents seen recently.
 pub fn online_for_org(conn: &Connection, org: &str, now_ms: i64) -> DbResult<u64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM agents WHERE org_id = ?1 AND last_seen_ms >= ?2",
-        params![org, now_ms - ONLINE_MS],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM agents WHERE org_id = ?1 AND last_seen_ms >= ?2")?
+        .query_row(params![org, now_ms - ONLINE_MS], |r| r.get(0))?)
 }
 
 /// Puts an agent into a project; `false` when it already was.
 pub fn assign(conn: &Connection, agent: &str, project: &str) -> DbResult<bool> {
-    Ok(conn.execute(
-        "INSERT INTO agent_projects (agent_id, project_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        [agent, project],
-    )? == 1)
+    Ok(conn
+        .prepare_cached("INSERT INTO agent_projects (agent_id, project_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?
+        .execute([agent, project])?
+        == 1)
 }
 
 /// Takes an agent out of a project; `false` when it was not in it.
 pub fn unassign(conn: &Connection, agent: &str, project: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM agent_projects WHERE agent_id = ?1 AND project_id = ?2", [agent, project])? == 1)
+    Ok(conn
+        .prepare_cached("DELETE FROM agent_projects WHERE agent_id = ?1 AND project_id = ?2")?
+        .execute([agent, project])?
+        == 1)
 }
 
 /// Names of the agents assigned to a project (for resolving `@mentions`).

@@ -49,10 +49,8 @@ pub struct NewKey<'a> {
 
 /// Stores a key.
 pub fn insert(conn: &Connection, key: &NewKey<'_>) -> DbResult<()> {
-    conn.execute(
-        "INSERT INTO api_keys (id, org_id, name, prefix, key_hash, scopes, rate_limit_per_minute, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![key.id, key.org_id, key.name, key.prefix, key.key_hash, to_json(&key.scopes)?, key.rate_limit_per_minute, key.created_by, key.created_at],
+    conn.prepare_cached("INSERT INTO api_keys (id, org_id, name, prefix, key_hash, scopes, rate_limit_per_minute, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![key.id, key.org_id, key.name, key.prefix, key.key_hash, to_json(&key.scopes)?, key.rate_limit_per_minute, key.created_by, key.created_at],
     )?;
     Ok(())
 }
@@ -60,10 +58,7 @@ pub fn insert(conn: &Connection, key: &NewKey<'_>) -> DbResult<()> {
 /// Finds a key by the hash of its value.
 pub fn by_hash(conn: &Connection, key_hash: &str) -> DbResult<Option<KeyRow>> {
     type Columns = (String, String, String, u32, String, String, Option<String>);
-    let row: Option<Columns> = conn
-        .query_row(
-            "SELECT id, org_id, scopes, rate_limit_per_minute, created_by, name, revoked_at FROM api_keys WHERE key_hash = ?1",
-            [key_hash],
+    let row: Option<Columns> = conn.prepare_cached("SELECT id, org_id, scopes, rate_limit_per_minute, created_by, name, revoked_at FROM api_keys WHERE key_hash = ?1")?.query_row([key_hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
         )
         .optional()?;
@@ -116,19 +111,21 @@ pub fn list(conn: &Connection, org: &str) -> DbResult<Vec<ApiKey>> {
 
 /// Revokes a key; `false` when it is not an unrevoked key of the org.
 pub fn revoke(conn: &Connection, org: &str, id: &str, now: &str) -> DbResult<bool> {
-    Ok(conn.execute(
-        "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-        params![org, id, now],
-    )? == 1)
+    Ok(conn
+        .prepare_cached("UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL")?
+        .execute(params![org, id, now])?
+        == 1)
 }
 
 /// Records a use.
 pub fn touch(conn: &Connection, id: &str, now: &str) -> DbResult<()> {
-    conn.execute("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, now])?;
+    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
     Ok(())
 }
 
 /// Counts an org's live keys.
 pub fn count_for_org(conn: &Connection, org: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM api_keys WHERE org_id = ?1 AND revoked_at IS NULL", [org], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM api_keys WHERE org_id = ?1 AND revoked_at IS NULL")?
+        .query_row([org], |r| r.get(0))?)
 }

@@ -7,10 +7,11 @@ use super::{DbResult, from_json, to_json};
 
 /// Appends an entry.
 pub fn insert(conn: &Connection, entry: &AuditEntry) -> DbResult<()> {
-    conn.execute(
-        "INSERT INTO audit_log (id, org_id, body) VALUES (?1, ?2, ?3)",
-        params![entry.id, entry.org_id.as_str(), to_json(entry)?],
-    )?;
+    conn.prepare_cached("INSERT INTO audit_log (id, org_id, body) VALUES (?1, ?2, ?3)")?.execute(params![
+        entry.id,
+        entry.org_id.as_str(),
+        to_json(entry)?
+    ])?;
     Ok(())
 }
 

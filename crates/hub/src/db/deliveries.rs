@@ -49,19 +49,19 @@ pub struct NewDelivery<'a> {
 
 /// Queues a delivery, due now.
 pub fn enqueue(conn: &Connection, delivery: &NewDelivery<'_>) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO deliveries (id, webhook_id, org_id, event, payload, state, next_attempt_ms, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7)",
-        params![
-            delivery.id,
-            delivery.webhook_id,
-            delivery.org_id,
-            delivery.event,
-            delivery.payload,
-            delivery.now_ms,
-            delivery.now
-        ],
-    )?;
+    )?
+    .execute(params![
+        delivery.id,
+        delivery.webhook_id,
+        delivery.org_id,
+        delivery.event,
+        delivery.payload,
+        delivery.now_ms,
+        delivery.now
+    ])?;
     Ok(())
 }
 
@@ -85,28 +85,30 @@ pub fn claim_due(conn: &Connection, now_ms: i64, lease_ms: i64, limit: u32) -> D
         })?
         .collect::<Result<_, _>>()?;
     for delivery in &due {
-        conn.execute("UPDATE deliveries SET lease_ms = ?2 WHERE id = ?1", params![delivery.id, now_ms + lease_ms])?;
+        conn.prepare_cached("UPDATE deliveries SET lease_ms = ?2 WHERE id = ?1")?
+            .execute(params![delivery.id, now_ms + lease_ms])?;
     }
     Ok(due)
 }
 
 /// The next due time, for the worker's sleep.
 pub fn next_due_ms(conn: &Connection) -> DbResult<Option<i64>> {
-    Ok(conn.query_row(
-        "SELECT MIN(MAX(next_attempt_ms, COALESCE(lease_ms, 0))) FROM deliveries WHERE state = 'pending'",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT MIN(MAX(next_attempt_ms, COALESCE(lease_ms, 0))) FROM deliveries WHERE state = 'pending'",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Releases every lease: called at startup, when no attempt of this hub can be in flight.
 pub fn release_leases(conn: &Connection) -> DbResult<usize> {
-    Ok(conn.execute("UPDATE deliveries SET lease_ms = NULL WHERE lease_ms IS NOT NULL", [])?)
+    Ok(conn.prepare_cached("UPDATE deliveries SET lease_ms = NULL WHERE lease_ms IS NOT NULL")?.execute([])?)
 }
 
 /// Moves a delivery's next attempt (e.g. while its webhook is paused), keeping its count.
 pub fn postpone(conn: &Connection, id: &str, until_ms: i64) -> DbResult<()> {
-    conn.execute("UPDATE deliveries SET next_attempt_ms = ?2, lease_ms = NULL WHERE id = ?1", params![id, until_ms])?;
+    conn.prepare_cached("UPDATE deliveries SET next_attempt_ms = ?2, lease_ms = NULL WHERE id = ?1")?
+        .execute(params![id, until_ms])?;
     Ok(())
 }
 
@@ -130,9 +132,7 @@ pub struct AttemptOutcome<'a> {
 /// Records an attempt and moves the delivery on.
 pub fn record_attempt(conn: &Connection, delivery: &DueDelivery, outcome: &AttemptOutcome<'_>) -> DbResult<()> {
     let attempt = delivery.attempts + 1;
-    conn.execute(
-        "INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![delivery.id, attempt, outcome.status_code, outcome.latency_ms, outcome.error, outcome.at],
+    conn.prepare_cached("INSERT INTO delivery_attempts (delivery_id, attempt, status_code, latency_ms, error, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![delivery.id, attempt, outcome.status_code, outcome.latency_ms, outcome.error, outcome.at],
     )?;
     let state = if outcome.delivered {
         "delivered"
@@ -141,33 +141,37 @@ pub fn record_attempt(conn: &Connection, delivery: &DueDelivery, outcome: &Attem
     } else {
         "failed"
     };
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE deliveries SET state = ?2, attempts = ?3, round_attempts = round_attempts + 1, next_attempt_ms = ?4,
          lease_ms = NULL, last_status = ?5, last_error = ?6 WHERE id = ?1",
-        params![delivery.id, state, attempt, outcome.retry_at_ms, outcome.status_code, outcome.error],
-    )?;
+    )?
+    .execute(params![delivery.id, state, attempt, outcome.retry_at_ms, outcome.status_code, outcome.error])?;
     Ok(())
 }
 
-/// Lists a webhook's deliveries, newest first, with their attempts.
+/// Lists a webhook's deliveries, newest first, with their attempts; the cursor is
+/// `s<rowid>` (unique, unlike the creation time many deliveries share).
 pub fn list(
     conn: &Connection,
     webhook: &str,
-    before_created: Option<&str>,
+    before_rowid: Option<i64>,
     limit: u32,
-) -> DbResult<(Vec<WebhookDelivery>, bool)> {
+) -> DbResult<(Vec<WebhookDelivery>, bool, Option<String>)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, event, state, attempts, next_attempt_ms, created_at FROM deliveries
-         WHERE webhook_id = ?1 AND (?2 IS NULL OR created_at < ?2) ORDER BY created_at DESC, id DESC LIMIT ?3",
+        "SELECT rowid, id, event, state, attempts, next_attempt_ms, created_at FROM deliveries
+         WHERE webhook_id = ?1 AND (?2 IS NULL OR rowid < ?2) ORDER BY rowid DESC LIMIT ?3",
     )?;
-    let rows: Vec<(String, String, String, u32, Option<i64>, String)> = stmt
-        .query_map(params![webhook, before_created, i64::from(limit) + 1], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    type Columns = (i64, String, String, String, u32, Option<i64>, String);
+    let rows: Vec<Columns> = stmt
+        .query_map(params![webhook, before_rowid, i64::from(limit) + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })?
         .collect::<Result<_, _>>()?;
     let has_more = rows.len() > limit as usize;
     let mut out = Vec::new();
-    for (id, event, state, attempts, next, created_at) in rows.into_iter().take(limit as usize) {
+    let mut cursor = None;
+    for (rowid, id, event, state, attempts, next, created_at) in rows.into_iter().take(limit as usize) {
+        cursor = Some(format!("s{rowid}"));
         let state = DeliveryState::from_wire(&state);
         out.push(WebhookDelivery {
             attempt_log: attempts_of(conn, &id)?,
@@ -180,7 +184,7 @@ pub fn list(
             created_at: Timestamp::new_unchecked(created_at),
         });
     }
-    Ok((out, has_more))
+    Ok((out, has_more, cursor))
 }
 
 fn attempts_of(conn: &Connection, delivery: &str) -> DbResult<Vec<DeliveryAttempt>> {
@@ -199,26 +203,27 @@ fn attempts_of(conn: &Connection, delivery: &str) -> DbResult<Vec<DeliveryAttemp
 
 /// Queues a delivery again with the same id and body; `false` when it is not the webhook's.
 pub fn redeliver(conn: &Connection, webhook: &str, id: &str, now_ms: i64) -> DbResult<bool> {
-    Ok(conn.execute(
-        "UPDATE deliveries SET state = 'pending', round_attempts = 0, next_attempt_ms = ?3, lease_ms = NULL
+    Ok(conn
+        .prepare_cached(
+            "UPDATE deliveries SET state = 'pending', round_attempts = 0, next_attempt_ms = ?3, lease_ms = NULL
          WHERE webhook_id = ?1 AND id = ?2",
-        params![webhook, id, now_ms],
-    )? == 1)
+        )?
+        .execute(params![webhook, id, now_ms])?
+        == 1)
 }
 
 /// Finds one delivery of a webhook.
 pub fn get(conn: &Connection, webhook: &str, id: &str) -> DbResult<Option<WebhookDelivery>> {
-    let found: Option<String> = conn
-        .query_row("SELECT created_at FROM deliveries WHERE webhook_id = ?1 AND id = ?2", [webhook, id], |r| r.get(0))
+    let rowid: Option<i64> = conn
+        .prepare_cached("SELECT rowid FROM deliveries WHERE webhook_id = ?1 AND id = ?2")?
+        .query_row([webhook, id], |r| r.get(0))
         .optional()?;
-    if found.is_none() {
-        return Ok(None);
-    }
-    let (all, _) = list(conn, webhook, None, u32::MAX - 1)?;
-    Ok(all.into_iter().find(|d| d.id.as_str() == id))
+    let Some(rowid) = rowid else { return Ok(None) };
+    let (mut found, _, _) = list(conn, webhook, Some(rowid + 1), 1)?;
+    Ok(found.pop())
 }
 
 /// Counts pending deliveries (metrics, shutdown report).
 pub fn pending_count(conn: &Connection) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")?.query_row([], |r| r.get(0))?)
 }

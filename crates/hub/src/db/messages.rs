@@ -37,10 +37,8 @@ pub struct PageQuery {
 
 /// Inserts a message; returns `false` (and changes nothing) when its id is already stored.
 pub fn insert(conn: &Connection, message: &Message, quota_scope: &str, created_ms: i64) -> DbResult<bool> {
-    let changed = conn.execute(
-        "INSERT INTO messages (id, project_id, quota_scope, sender_id, sender_type, sender_name, type, text, body, created_at, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING",
-        params![
+    let changed = conn.prepare_cached("INSERT INTO messages (id, project_id, quota_scope, sender_id, sender_type, sender_name, type, text, body, created_at, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (id) DO NOTHING")?.execute(params![
             message.id.as_str(),
             message.project_id.as_str(),
             quota_scope,
@@ -54,13 +52,20 @@ pub fn insert(conn: &Connection, message: &Message, quota_scope: &str, created_m
             created_ms,
         ],
     )?;
+    if changed == 1 {
+        conn.prepare_cached(
+            "INSERT INTO daily_usage (quota_scope, day, messages) VALUES (?1, ?2, 1)
+             ON CONFLICT (quota_scope, day) DO UPDATE SET messages = messages + 1",
+        )?
+        .execute(params![quota_scope, created_ms.div_euclid(86_400_000)])?;
+    }
     Ok(changed == 1)
 }
 
 /// Finds a message by id.
 pub fn get(conn: &Connection, id: &str) -> DbResult<Option<Message>> {
     let body: Option<String> =
-        conn.query_row("SELECT body FROM messages WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        conn.prepare_cached("SELECT body FROM messages WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
     body.map(|b| from_json(&b)).transpose()
 }
 
@@ -93,14 +98,15 @@ pub fn page(conn: &Connection, project: &str, query: &PageQuery) -> DbResult<(Ve
 
 /// Deletes a message; `false` when it was not in the project.
 pub fn delete(conn: &Connection, project: &str, id: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM messages WHERE project_id = ?1 AND id = ?2", [project, id])? == 1)
+    Ok(conn.prepare_cached("DELETE FROM messages WHERE project_id = ?1 AND id = ?2")?.execute([project, id])? == 1)
 }
 
-/// Counts messages stored in a quota bucket since a time.
-pub fn count_since(conn: &Connection, quota_scope: &str, since_ms: i64) -> DbResult<u64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM messages WHERE quota_scope = ?1 AND created_ms >= ?2",
-        params![quota_scope, since_ms],
-        |r| r.get(0),
-    )?)
+/// Counts messages stored in a quota bucket on the UTC day containing `at_ms` (a
+/// counter row, so the check costs the same at the day's first message and its millionth).
+pub fn count_on_day(conn: &Connection, quota_scope: &str, at_ms: i64) -> DbResult<u64> {
+    Ok(conn
+        .prepare_cached("SELECT messages FROM daily_usage WHERE quota_scope = ?1 AND day = ?2")?
+        .query_row(params![quota_scope, at_ms.div_euclid(86_400_000)], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }

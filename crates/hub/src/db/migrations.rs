@@ -145,6 +145,12 @@ const STEPS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX audit_by_org ON audit_log(org_id, seq);
+    CREATE TABLE daily_usage (
+        quota_scope TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        messages INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (quota_scope, day)
+    );
     ",
 ];
 

@@ -35,21 +35,22 @@ impl OrgRow {
 
 /// Creates an org with its owner.
 pub fn insert(conn: &Connection, id: &str, name: &str, plan: &PlanId, owner: &str, now: &str) -> DbResult<()> {
-    conn.execute(
-        "INSERT INTO orgs (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, name, plan.as_str(), now],
-    )?;
-    conn.execute(
-        "INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES (?1, ?2, 'owner', ?3)",
-        params![id, owner, now],
-    )?;
+    conn.prepare_cached("INSERT INTO orgs (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
+        id,
+        name,
+        plan.as_str(),
+        now
+    ])?;
+    conn.prepare_cached("INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES (?1, ?2, 'owner', ?3)")?
+        .execute(params![id, owner, now])?;
     Ok(())
 }
 
 /// Finds an org.
 pub fn get(conn: &Connection, id: &str) -> DbResult<Option<OrgRow>> {
     Ok(conn
-        .query_row("SELECT id, name, plan, created_at FROM orgs WHERE id = ?1", [id], |r| {
+        .prepare_cached("SELECT id, name, plan, created_at FROM orgs WHERE id = ?1")?
+        .query_row([id], |r| {
             Ok(OrgRow {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -81,9 +82,8 @@ pub fn list_for_user(conn: &Connection, user: &str) -> DbResult<Vec<Org>> {
 /// A user's role in an org.
 pub fn member_role(conn: &Connection, org: &str, user: &str) -> DbResult<Option<OrgRole>> {
     Ok(conn
-        .query_row("SELECT role FROM org_members WHERE org_id = ?1 AND user_id = ?2", [org, user], |r| {
-            r.get::<_, String>(0)
-        })
+        .prepare_cached("SELECT role FROM org_members WHERE org_id = ?1 AND user_id = ?2")?
+        .query_row([org, user], |r| r.get::<_, String>(0))
         .optional()?
         .map(|role| OrgRole::from_wire(&role)))
 }
@@ -91,11 +91,11 @@ pub fn member_role(conn: &Connection, org: &str, user: &str) -> DbResult<Option<
 /// Adds a member or changes their role; returns the previous role.
 pub fn upsert_member(conn: &Connection, org: &str, user: &str, role: &OrgRole, now: &str) -> DbResult<Option<OrgRole>> {
     let previous = member_role(conn, org, user)?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO org_members (org_id, user_id, role, joined_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-        params![org, user, role.as_str(), now],
-    )?;
+    )?
+    .execute(params![org, user, role.as_str(), now])?;
     Ok(previous)
 }
 
@@ -118,10 +118,12 @@ pub fn members(conn: &Connection, org: &str) -> DbResult<Vec<OrgMember>> {
 
 /// Counts an org's members (its seats).
 pub fn member_count(conn: &Connection, org: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM org_members WHERE org_id = ?1", [org], |r| r.get::<_, u64>(0))?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM org_members WHERE org_id = ?1")?
+        .query_row([org], |r| r.get::<_, u64>(0))?)
 }
 
 /// Changes an org's plan; `false` when the org does not exist.
 pub fn set_plan(conn: &Connection, org: &str, plan: &PlanId) -> DbResult<bool> {
-    Ok(conn.execute("UPDATE orgs SET plan = ?2 WHERE id = ?1", params![org, plan.as_str()])? == 1)
+    Ok(conn.prepare_cached("UPDATE orgs SET plan = ?2 WHERE id = ?1")?.execute(params![org, plan.as_str()])? == 1)
 }

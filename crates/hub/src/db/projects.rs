@@ -61,20 +61,28 @@ const COLUMNS: &str = "p.id, p.name, p.description, p.org_id, p.created_by, p.cr
 
 /// Creates a project with its creator as admin.
 pub fn insert(conn: &Connection, project: &ProjectRow) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO projects (id, name, description, org_id, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![project.id, project.name, project.description, project.org_id, project.created_by, project.created_at],
-    )?;
-    conn.execute(
-        "INSERT INTO project_members (project_id, user_id, role) VALUES (?1, ?2, 'admin')",
-        params![project.id, project.created_by],
-    )?;
+    )?
+    .execute(params![
+        project.id,
+        project.name,
+        project.description,
+        project.org_id,
+        project.created_by,
+        project.created_at
+    ])?;
+    conn.prepare_cached("INSERT INTO project_members (project_id, user_id, role) VALUES (?1, ?2, 'admin')")?
+        .execute(params![project.id, project.created_by])?;
     Ok(())
 }
 
 /// Finds a project.
 pub fn get(conn: &Connection, id: &str) -> DbResult<Option<ProjectRow>> {
-    Ok(conn.query_row(&format!("SELECT {COLUMNS} FROM projects p WHERE p.id = ?1"), [id], row).optional()?)
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM projects p WHERE p.id = ?1"))?
+        .query_row([id], row)
+        .optional()?)
 }
 
 /// Lists the projects a user is a member of, with their role.
@@ -99,26 +107,28 @@ pub fn list_for_org(conn: &Connection, org: &str) -> DbResult<Vec<Project>> {
 /// A user's role in a project.
 pub fn member_role(conn: &Connection, project: &str, user: &str) -> DbResult<Option<ProjectRole>> {
     Ok(conn
-        .query_row("SELECT role FROM project_members WHERE project_id = ?1 AND user_id = ?2", [project, user], |r| {
-            r.get::<_, String>(0)
-        })
+        .prepare_cached("SELECT role FROM project_members WHERE project_id = ?1 AND user_id = ?2")?
+        .query_row([project, user], |r| r.get::<_, String>(0))
         .optional()?
         .map(|role| ProjectRole::from_wire(&role)))
 }
 
 /// Adds a member or changes their role.
 pub fn upsert_member(conn: &Connection, project: &str, user: &str, role: &ProjectRole) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO project_members (project_id, user_id, role) VALUES (?1, ?2, ?3)
          ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
-        params![project, user, role.as_str()],
-    )?;
+    )?
+    .execute(params![project, user, role.as_str()])?;
     Ok(())
 }
 
 /// Removes a member; `false` when they were not one.
 pub fn remove_member(conn: &Connection, project: &str, user: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM project_members WHERE project_id = ?1 AND user_id = ?2", [project, user])? == 1)
+    Ok(conn
+        .prepare_cached("DELETE FROM project_members WHERE project_id = ?1 AND user_id = ?2")?
+        .execute([project, user])?
+        == 1)
 }
 
 /// Lists a project's members.
@@ -138,33 +148,33 @@ pub fn members(conn: &Connection, project: &str) -> DbResult<Vec<ProjectMember>>
 
 /// Counts a project's admins.
 pub fn admin_count(conn: &Connection, project: &str) -> DbResult<u64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM project_members WHERE project_id = ?1 AND role = 'admin'",
-        [project],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM project_members WHERE project_id = ?1 AND role = 'admin'")?
+        .query_row([project], |r| r.get(0))?)
 }
 
 /// Renames or re-describes a project.
 pub fn update(conn: &Connection, id: &str, name: Option<&str>, description: Option<&str>) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE projects SET name = COALESCE(?2, name), description = COALESCE(?3, description) WHERE id = ?1",
-        params![id, name, description],
-    )?;
+    )?
+    .execute(params![id, name, description])?;
     Ok(())
 }
 
 /// Deletes a project and everything in it.
 pub fn delete(conn: &Connection, id: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM projects WHERE id = ?1", [id])? == 1)
+    Ok(conn.prepare_cached("DELETE FROM projects WHERE id = ?1")?.execute([id])? == 1)
 }
 
 /// Counts an org's projects.
 pub fn count_for_org(conn: &Connection, org: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM projects WHERE org_id = ?1", [org], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT COUNT(*) FROM projects WHERE org_id = ?1")?.query_row([org], |r| r.get(0))?)
 }
 
 /// Counts a user's personal projects.
 pub fn count_personal(conn: &Connection, user: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM projects WHERE org_id IS NULL AND created_by = ?1", [user], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM projects WHERE org_id IS NULL AND created_by = ?1")?
+        .query_row([user], |r| r.get(0))?)
 }

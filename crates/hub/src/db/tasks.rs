@@ -26,15 +26,13 @@ pub struct TaskPageQuery {
 }
 
 fn next_update_seq(conn: &Connection) -> DbResult<i64> {
-    Ok(conn.query_row("SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM tasks", [], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM tasks")?.query_row([], |r| r.get(0))?)
 }
 
 /// Inserts a task.
 pub fn insert(conn: &Connection, task: &Task, created_ms: i64) -> DbResult<()> {
     let update = next_update_seq(conn)?;
-    conn.execute(
-        "INSERT INTO tasks (id, project_id, status, assigned_agent_name, body, created_ms, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![task.id.as_str(), task.project_id.as_str(), task.status.as_str(), task.assigned_agent_name, to_json(task)?, created_ms, update],
+    conn.prepare_cached("INSERT INTO tasks (id, project_id, status, assigned_agent_name, body, created_ms, updated_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![task.id.as_str(), task.project_id.as_str(), task.status.as_str(), task.assigned_agent_name, to_json(task)?, created_ms, update],
     )?;
     Ok(())
 }
@@ -42,16 +40,17 @@ pub fn insert(conn: &Connection, task: &Task, created_ms: i64) -> DbResult<()> {
 /// Stores a changed task.
 pub fn update(conn: &Connection, task: &Task) -> DbResult<()> {
     let update = next_update_seq(conn)?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE tasks SET status = ?2, assigned_agent_name = ?3, body = ?4, updated_seq = ?5 WHERE id = ?1",
-        params![task.id.as_str(), task.status.as_str(), task.assigned_agent_name, to_json(task)?, update],
-    )?;
+    )?
+    .execute(params![task.id.as_str(), task.status.as_str(), task.assigned_agent_name, to_json(task)?, update])?;
     Ok(())
 }
 
 /// Finds a task.
 pub fn get(conn: &Connection, id: &str) -> DbResult<Option<Task>> {
-    let body: Option<String> = conn.query_row("SELECT body FROM tasks WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let body: Option<String> =
+        conn.prepare_cached("SELECT body FROM tasks WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
     body.map(|b| from_json(&b)).transpose()
 }
 
@@ -90,7 +89,7 @@ pub fn page(conn: &Connection, project: &str, query: &TaskPageQuery) -> DbResult
 
 /// Deletes a task.
 pub fn delete(conn: &Connection, id: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM tasks WHERE id = ?1", [id])? == 1)
+    Ok(conn.prepare_cached("DELETE FROM tasks WHERE id = ?1")?.execute([id])? == 1)
 }
 
 /// Counts a project's (or org's) tasks by status.

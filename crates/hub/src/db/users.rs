@@ -28,35 +28,41 @@ pub fn insert(
     github_id: Option<&str>,
     now: &str,
 ) -> DbResult<bool> {
-    let changed = conn.execute(
-        "INSERT INTO users (id, username, password_hash, github_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO users (id, username, password_hash, github_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT DO NOTHING",
-        params![id, username, password_hash, github_id, now],
-    )?;
+        )?
+        .execute(params![id, username, password_hash, github_id, now])?;
     Ok(changed == 1)
 }
 
 /// Finds an account by name (case-insensitive).
 pub fn by_name(conn: &Connection, username: &str) -> DbResult<Option<UserRow>> {
     Ok(conn
-        .query_row("SELECT id, username, password_hash FROM users WHERE username = ?1", [username], row)
+        .prepare_cached("SELECT id, username, password_hash FROM users WHERE username = ?1")?
+        .query_row([username], row)
         .optional()?)
 }
 
 /// Finds an account by id.
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<Option<UserRow>> {
-    Ok(conn.query_row("SELECT id, username, password_hash FROM users WHERE id = ?1", [id], row).optional()?)
+    Ok(conn
+        .prepare_cached("SELECT id, username, password_hash FROM users WHERE id = ?1")?
+        .query_row([id], row)
+        .optional()?)
 }
 
 /// Finds an account linked to a GitHub user id.
 pub fn by_github(conn: &Connection, github_id: &str) -> DbResult<Option<UserRow>> {
     Ok(conn
-        .query_row("SELECT id, username, password_hash FROM users WHERE github_id = ?1", [github_id], row)
+        .prepare_cached("SELECT id, username, password_hash FROM users WHERE github_id = ?1")?
+        .query_row([github_id], row)
         .optional()?)
 }
 
 /// Sets an account's password hash.
 pub fn set_password(conn: &Connection, id: &str, password_hash: &str) -> DbResult<()> {
-    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, password_hash])?;
+    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?.execute(params![id, password_hash])?;
     Ok(())
 }

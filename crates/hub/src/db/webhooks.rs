@@ -69,9 +69,8 @@ fn decode((mut hook, events): (WebhookRow, String)) -> DbResult<WebhookRow> {
 
 /// Stores a webhook.
 pub fn insert(conn: &Connection, hook: &WebhookRow) -> DbResult<()> {
-    conn.execute(
-        &format!("INSERT INTO webhooks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-        params![
+    conn.prepare_cached(&format!("INSERT INTO webhooks ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?
+        .execute(params![
             hook.id,
             hook.org_id,
             hook.url,
@@ -81,14 +80,14 @@ pub fn insert(conn: &Connection, hook: &WebhookRow) -> DbResult<()> {
             hook.standard_webhooks,
             hook.consecutive_failures,
             hook.created_at
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Finds an org's webhook.
 pub fn get(conn: &Connection, org: &str, id: &str) -> DbResult<Option<WebhookRow>> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM webhooks WHERE org_id = ?1 AND id = ?2"), [org, id], row)
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE org_id = ?1 AND id = ?2"))?
+        .query_row([org, id], row)
         .optional()?
         .map(decode)
         .transpose()
@@ -96,7 +95,8 @@ pub fn get(conn: &Connection, org: &str, id: &str) -> DbResult<Option<WebhookRow
 
 /// Finds a webhook by id alone (delivery worker).
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<Option<WebhookRow>> {
-    conn.query_row(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1"), [id], row)
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1"))?
+        .query_row([id], row)
         .optional()?
         .map(decode)
         .transpose()
@@ -120,19 +120,25 @@ pub fn subscribed(conn: &Connection, org: &str, event: &WebhookEventName) -> DbR
 
 /// Stores changed fields.
 pub fn update(conn: &Connection, hook: &WebhookRow) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE webhooks SET url = ?2, events = ?3, status = ?4, consecutive_failures = ?5 WHERE id = ?1",
-        params![hook.id, hook.url, to_json(&hook.events)?, hook.status.as_str(), hook.consecutive_failures],
-    )?;
+    )?
+    .execute(params![
+        hook.id,
+        hook.url,
+        to_json(&hook.events)?,
+        hook.status.as_str(),
+        hook.consecutive_failures
+    ])?;
     Ok(())
 }
 
 /// Deletes an org's webhook.
 pub fn delete(conn: &Connection, org: &str, id: &str) -> DbResult<bool> {
-    Ok(conn.execute("DELETE FROM webhooks WHERE org_id = ?1 AND id = ?2", [org, id])? == 1)
+    Ok(conn.prepare_cached("DELETE FROM webhooks WHERE org_id = ?1 AND id = ?2")?.execute([org, id])? == 1)
 }
 
 /// Counts an org's webhooks.
 pub fn count_for_org(conn: &Connection, org: &str) -> DbResult<u64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM webhooks WHERE org_id = ?1", [org], |r| r.get(0))?)
+    Ok(conn.prepare_cached("SELECT COUNT(*) FROM webhooks WHERE org_id = ?1")?.query_row([org], |r| r.get(0))?)
 }

@@ -17,7 +17,7 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::body::{JsonBody, require_uuid};
 use crate::db::{DbError, agents, projects};
 use crate::error::{ApiError, ApiResult};
-use crate::limits::{Quota, check_org};
+use crate::limits::{PlanPolicy, Quota, check_org};
 use crate::state::AppState;
 use crate::{clock, events};
 
@@ -28,6 +28,7 @@ pub async fn register(
     Path(org): Path<String>,
     JsonBody(body): JsonBody<RegisterAgent>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("orgId", &org)?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 64 {
@@ -41,7 +42,7 @@ pub async fn register(
         .write(move |tx| {
             let access = org_access(tx, &caller, &org)?;
             access.require_admin_or_scope(&caller, Some(&Scope::AgentsWrite))?;
-            check_org(tx, &access.org, Quota::Agents)?;
+            check_org(tx, policy, &access.org, Quota::Agents)?;
             let agent = Agent {
                 id: AgentId::new(uuid::Uuid::new_v4().to_string()),
                 org_id: Some(OrgId::new(org.clone())),

@@ -17,7 +17,7 @@ use crate::body::{JsonBody, require_uuid};
 use crate::db::messages::{Bound, PageQuery};
 use crate::db::{DbError, agents, messages, orgs};
 use crate::error::{ApiError, ApiResult};
-use crate::limits::{Quota, check_org, check_personal, history_floor_ms};
+use crate::limits::{PlanPolicy, Quota, check_org, check_personal, history_floor_ms};
 use crate::state::AppState;
 use crate::{clock, events};
 
@@ -91,6 +91,7 @@ pub async fn create(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CreateMessage>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("projectId", &id)?;
     if body.text.trim().is_empty() {
         return Err(ApiError::invalid("text must not be empty"));
@@ -123,9 +124,9 @@ pub async fn create(
             match &access.project.org_id {
                 Some(org_id) => {
                     let org = orgs::get(tx, org_id)?.ok_or_else(|| DbError::Api(ApiError::not_found("org")))?;
-                    check_org(tx, &org, Quota::MessagesToday)?;
+                    check_org(tx, policy, &org, Quota::MessagesToday)?;
                 }
-                None => check_personal(tx, &access.project.created_by, Quota::MessagesToday)?,
+                None => check_personal(tx, policy, &access.project.created_by, Quota::MessagesToday)?,
             }
             let message = build_message(tx, &caller, &id, body, kind)?;
             let created_ms = message.created_at.as_ref().and_then(Timestamp::unix_millis).unwrap_or_else(clock::now_ms);

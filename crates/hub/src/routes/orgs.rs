@@ -20,7 +20,7 @@ use crate::clock;
 use crate::db::{DbError, agents, api_keys, audit, messages, orgs, projects, tasks, users};
 use crate::error::{ApiError, ApiResult};
 use crate::events;
-use crate::limits::{Quota, check_org};
+use crate::limits::{PlanPolicy, Quota, check_org};
 use crate::state::AppState;
 
 /// `GET /api/orgs`.
@@ -69,6 +69,7 @@ pub async fn add_member(
     Path(org): Path<String>,
     JsonBody(body): JsonBody<AddOrgMember>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("orgId", &org)?;
     caller.require_user()?;
     let member = state
@@ -87,7 +88,7 @@ pub async fn add_member(
                 .ok_or_else(|| DbError::Api(ApiError::not_found(&format!("user {:?}", body.username))))?;
             let existing = orgs::member_role(tx, &org, &user.id)?;
             if existing.is_none() {
-                check_org(tx, &access.org, Quota::Members)?;
+                check_org(tx, policy, &access.org, Quota::Members)?;
             }
             if existing == Some(OrgRole::Owner) && role != OrgRole::Owner && access.role != Some(OrgRole::Owner) {
                 return Err(ApiError::forbidden("only an owner can change an owner's role").into());
@@ -144,7 +145,7 @@ pub async fn stats(
             org_access(conn, &caller, &org)?.require_member_or_scope(&caller, &Scope::MessagesRead)?;
             let now = clock::now_ms();
             Ok(OrgStats {
-                messages_today: messages::count_since(conn, &org, clock::start_of_day_ms())?,
+                messages_today: messages::count_on_day(conn, &org, clock::now_ms())?,
                 tasks_by_status: tasks::count_by_status_for_org(conn, &org)?.into_iter().collect(),
                 agents_online: agents::online_for_org(conn, &org, now)?,
                 members: orgs::member_count(conn, &org)?,
@@ -206,6 +207,7 @@ pub async fn create_key(
     Path(org): Path<String>,
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("orgId", &org)?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.len() > 100 {
@@ -232,7 +234,7 @@ pub async fn create_key(
         .write(move |tx| {
             let access = org_access(tx, &caller, &org)?;
             access.require_admin_or_scope(&caller, None)?;
-            check_org(tx, &access.org, Quota::ApiKeys)?;
+            check_org(tx, policy, &access.org, Quota::ApiKeys)?;
             let secret = ApiKeySecret::new(format!("jb_{}", hex::encode(rand::random::<[u8; 24]>())));
             let id = uuid::Uuid::new_v4().to_string();
             let now = clock::now_iso();
@@ -298,6 +300,7 @@ pub async fn revoke_key(
 ) -> ApiResult<StatusCode> {
     require_uuid("orgId", &org)?;
     require_uuid("keyId", &key)?;
+    let revoked = key.clone();
     state
         .db
         .write(move |tx| {
@@ -309,5 +312,6 @@ pub async fn revoke_key(
             Ok(())
         })
         .await?;
+    state.forget_key(&revoked);
     Ok(StatusCode::NO_CONTENT)
 }

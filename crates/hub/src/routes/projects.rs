@@ -16,7 +16,7 @@ use crate::db::projects::ProjectRow;
 use crate::db::{DbError, orgs, projects, users};
 use crate::error::{ApiError, ApiResult};
 use crate::events;
-use crate::limits::{Quota, check_org, check_personal};
+use crate::limits::{PlanPolicy, Quota, check_org, check_personal};
 use crate::state::AppState;
 
 fn validate_name(name: &str) -> ApiResult<String> {
@@ -45,6 +45,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<CreateProject>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     let (user_id, _) = caller.require_user()?;
     let name = validate_name(&body.name)?;
     if let Some(org) = &body.org_id {
@@ -58,9 +59,9 @@ pub async fn create(
             match &org_id {
                 Some(org) => {
                     let access = org_access(tx, &caller, org)?;
-                    check_org(tx, &access.org, Quota::Projects)?;
+                    check_org(tx, policy, &access.org, Quota::Projects)?;
                 }
-                None => check_personal(tx, &user_id, Quota::Projects)?,
+                None => check_personal(tx, policy, &user_id, Quota::Projects)?,
             }
             let row = ProjectRow {
                 id: uuid::Uuid::new_v4().to_string(),
@@ -149,6 +150,7 @@ pub async fn add_member(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<AddProjectMember>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("projectId", &id)?;
     let role = body.role.clone().unwrap_or(ProjectRole::Member);
     if !role.is_known() {
@@ -169,7 +171,7 @@ pub async fn add_member(
             if let Some(org_id) = &access.project.org_id {
                 if orgs::member_role(tx, org_id, &user.id)?.is_none() {
                     let org = orgs::get(tx, org_id)?.ok_or_else(|| DbError::Api(ApiError::not_found("org")))?;
-                    check_org(tx, &org, Quota::Members)?;
+                    check_org(tx, policy, &org, Quota::Members)?;
                     orgs::upsert_member(tx, org_id, &user.id, &OrgRole::Member, clock::now_iso().as_str())?;
                     events::audit(tx, org_id, Some(&caller), "member.added", Some(("user", &user.id)), json!({ "username": user.username, "role": "member", "via": "project" }))?;
                 }

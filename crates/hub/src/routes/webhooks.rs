@@ -14,7 +14,7 @@ use crate::body::{JsonBody, RawBody, require_uuid};
 use crate::db::webhooks::WebhookRow;
 use crate::db::{DbError, deliveries, webhooks};
 use crate::error::{ApiError, ApiResult};
-use crate::limits::{Quota, check_org};
+use crate::limits::{PlanPolicy, Quota, check_org};
 use crate::state::AppState;
 use crate::{clock, events};
 
@@ -55,6 +55,7 @@ pub async fn create(
     Path(org): Path<String>,
     JsonBody(body): JsonBody<CreateWebhook>,
 ) -> ApiResult<Response> {
+    let policy = PlanPolicy::of(&state);
     require_uuid("orgId", &org)?;
     validate_url(&body.url, state.config.allow_http_webhooks)?;
     validate_events(&body.events)?;
@@ -63,7 +64,7 @@ pub async fn create(
         .write(move |tx| {
             let access = org_access(tx, &caller, &org)?;
             access.require_admin_or_scope(&caller, Some(&Scope::WebhooksManage))?;
-            check_org(tx, &access.org, Quota::Webhooks)?;
+            check_org(tx, policy, &access.org, Quota::Webhooks)?;
             let mut events = body.events.clone();
             events.dedup();
             let row = WebhookRow {
@@ -221,14 +222,22 @@ pub async fn deliveries_log(
     require_uuid("orgId", &org)?;
     require_uuid("webhookId", &id)?;
     let limit = limit(query.limit, 50)?;
-    let (items, more) = state
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(cursor) => Some(
+            cursor
+                .strip_prefix('s')
+                .and_then(|n| n.parse::<i64>().ok())
+                .ok_or_else(|| ApiError::invalid("before must be a cursor from pagination.cursor"))?,
+        ),
+    };
+    let (items, more, cursor) = state
         .db
         .read(move |conn| {
             load(conn, &caller, &org, &id)?;
-            deliveries::list(conn, &id, query.before.as_deref(), limit)
+            deliveries::list(conn, &id, before, limit)
         })
         .await?;
-    let cursor = items.last().map(|d| d.created_at.as_str().to_owned());
     Ok(page(items, more, cursor))
 }
 

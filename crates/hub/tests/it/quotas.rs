@@ -94,3 +94,18 @@ async fn a_key_over_its_rate_limit_gets_429_with_headers() {
     let other = hub.key(&alice, &org, &[Scope::MessagesRead]).await;
     other.list_messages(&project.id, &MessageQuery::latest()).await.expect("independent budget");
 }
+
+#[tokio::test]
+async fn no_plan_limits_lifts_every_quota() {
+    let hub = TestHub::start_with(|config| config.enforce_plan_limits = false).await;
+    let (alice, _) = hub.user("alice").await;
+    let org = hub.org(&alice, "Unlimited", PlanId::Free).await;
+    for name in ["one", "two", "three"] {
+        hub.project(&alice, &org, name).await;
+    }
+    alice.create_api_key(&org.id, &CreateApiKey::all_scopes("k")).await.expect("keys allowed");
+    alice
+        .create_webhook(&org.id, &CreateWebhook::new("https://example.com/h", [WebhookEventName::TaskCreated]))
+        .await
+        .expect("webhooks allowed");
+}

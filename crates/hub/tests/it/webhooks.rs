@@ -171,3 +171,42 @@ async fn paused_webhooks_wait_and_urls_must_be_https_or_loopback() {
     alice.delete_webhook(&org.id, &hook.id).await.expect("delete");
     assert!(alice.list_webhooks(&org.id).await.expect("list").iter().all(|h| h.id != hook.id));
 }
+
+#[tokio::test]
+async fn the_delivery_log_pages_without_gaps() {
+    let hub = TestHub::start().await;
+    let (url, mut received) = receiver(StatusCode::OK).await;
+    let (alice, _) = hub.user("alice").await;
+    let org = hub.org(&alice, "A", PlanId::Team).await;
+    let project = hub.project(&alice, &org, "P").await;
+    let hook = alice
+        .create_webhook(&org.id, &CreateWebhook::new(&url, [WebhookEventName::MessageCreated]))
+        .await
+        .expect("hook");
+    for n in 0..7 {
+        alice.post_message(&project.id, &CreateMessage::text(format!("m{n}"))).await.expect("post");
+    }
+    let mut sent = std::collections::HashSet::new();
+    for _ in 0..7 {
+        sent.insert(next(&mut received).await.header("x-jaibber-delivery").to_owned());
+    }
+    let mut listed = std::collections::HashSet::new();
+    let mut before: Option<String> = None;
+    loop {
+        let mut request = raw()
+            .get(format!("{}/api/orgs/{}/webhooks/{}/deliveries", hub.base, org.id, hook.id))
+            .bearer_auth(token_of(&alice))
+            .query(&[("limit", "3")]);
+        if let Some(cursor) = &before {
+            request = request.query(&[("before", cursor.as_str())]);
+        }
+        let page: Page<WebhookDelivery> = request.send().await.expect("log").json().await.expect("page");
+        assert!(page.data.len() <= 3);
+        listed.extend(page.data.iter().map(|d| d.id.as_str().to_owned()));
+        if !page.pagination.has_more {
+            break;
+        }
+        before = page.pagination.cursor;
+    }
+    assert_eq!(listed, sent, "every delivery listed exactly once across pages");
+}
