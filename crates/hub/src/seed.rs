@@ -26,6 +26,9 @@ pub const DEMO_PROJECT: &str = "Demo Project";
 /// The demo agent name.
 pub const DEMO_AGENT: &str = "Echo";
 
+/// The seeded key's rate limit: it serves local demos and tests, which poll quickly.
+pub const SEED_KEY_RATE_LIMIT: u32 = 60_000;
+
 /// What `seed --json` prints.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -139,7 +142,7 @@ pub fn seed(state: &AppState, secret: &[u8]) -> DbResult<SeedOutput> {
                     prefix: &api_key[..11],
                     key_hash: &key_hash,
                     scopes: Scope::KNOWN,
-                    rate_limit_per_minute: state.config.rate_limit_per_minute,
+                    rate_limit_per_minute: SEED_KEY_RATE_LIMIT,
                     created_by: &user.id,
                     created_at: now.as_str(),
                 },

@@ -25,9 +25,10 @@ pub(crate) fn data<T: Serialize>(value: T) -> Json<DataEnvelope<T>> {
     Json(DataEnvelope { data: value })
 }
 
-/// `{"data": [...], "pagination": {cursor, hasMore}}`.
+/// `{"data": [...], "pagination": {cursor, hasMore}}`. The cursor names the last item
+/// even on the last page, so a poller can continue from it later.
 pub(crate) fn page<T: Serialize>(items: Vec<T>, has_more: bool, cursor: Option<String>) -> Json<Page<T>> {
-    Json(Page { data: items, pagination: PageInfo { cursor: if has_more { cursor } else { None }, has_more } })
+    Json(Page { data: items, pagination: PageInfo { cursor, has_more } })
 }
 
 /// Reads a `limit` query value: `default` when absent, 1..=100.

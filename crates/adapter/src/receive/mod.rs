@@ -1,0 +1,4 @@
+//! How events reach the inbox: signed webhooks or REST polling.
+
+pub mod poll;
+pub mod webhook;
