@@ -124,7 +124,11 @@ pub struct Counts {
 #[derive(Clone, Debug)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    ingest: std::sync::mpsc::SyncSender<(Ingest, tokio::sync::oneshot::Sender<Result<Ingested, StoreError>>)>,
 }
+
+/// Most ingests committed together in one transaction.
+const GROUP_COMMIT_MAX: usize = 512;
 
 const SCHEMA: &str = r"
 CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, body BLOB NOT NULL, received_ms INTEGER NOT NULL);
@@ -149,6 +153,70 @@ CREATE TABLE IF NOT EXISTS cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+type Pending = (Ingest, tokio::sync::oneshot::Sender<Result<Ingested, StoreError>>);
+
+/// Applies one batch inside an open transaction.
+fn apply(tx: &rusqlite::Transaction<'_>, batch: &Ingest, now: i64) -> Result<Ingested, StoreError> {
+    if let Some((id, event, body)) = &batch.delivery {
+        let fresh = tx
+            .prepare_cached("INSERT OR IGNORE INTO deliveries (id, event, body, received_ms) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![id, event, body, now])?;
+        if fresh == 0 {
+            return Ok(Ingested { duplicate: true, new_items: 0 });
+        }
+    }
+    let mut new_items = 0;
+    for item in &batch.items {
+        new_items += tx
+            .prepare_cached("INSERT OR IGNORE INTO inbox (key, agent, kind, payload, next_ms, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)")?
+            .execute(params![item.key, item.agent, item.kind.as_str(), serde_json::to_string(&item.payload)?, now])?;
+    }
+    for (name, value) in &batch.cursors {
+        tx.prepare_cached(
+            "INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![name, value])?;
+    }
+    Ok(Ingested { duplicate: false, new_items })
+}
+
+/// The group-commit writer: takes every batch waiting, commits them in one
+/// transaction, then answers each. Exits when every `Store` clone is gone.
+fn ingest_writer(mut conn: Connection, queue: &std::sync::mpsc::Receiver<Pending>) {
+    while let Ok(first) = queue.recv() {
+        let mut pending = vec![first];
+        while pending.len() < GROUP_COMMIT_MAX {
+            match queue.try_recv() {
+                Ok(next) => pending.push(next),
+                Err(_) => break,
+            }
+        }
+        let now = now_ms();
+        let outcome = (|| -> Result<Vec<Ingested>, StoreError> {
+            let tx = conn.transaction()?;
+            let mut results = Vec::with_capacity(pending.len());
+            for (batch, _) in &pending {
+                results.push(apply(&tx, batch, now)?);
+            }
+            tx.commit()?;
+            Ok(results)
+        })();
+        match outcome {
+            Ok(results) => {
+                for ((_, reply), result) in pending.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, batches = pending.len(), "ingest transaction failed; nothing of it was stored");
+                for (_, reply) in pending {
+                    let _ = reply.send(Err(StoreError::Join));
+                }
+            }
+        }
+    }
+}
+
 fn now_ms() -> i64 {
     i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
@@ -165,7 +233,14 @@ impl Store {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute("UPDATE inbox SET lease_ms = NULL WHERE lease_ms IS NOT NULL", [])?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        let writer = Connection::open(dir.join("bridge.sqlite3"))?;
+        writer.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")?;
+        let (ingest, queue) = std::sync::mpsc::sync_channel(4 * GROUP_COMMIT_MAX);
+        std::thread::Builder::new()
+            .name("bridge-ingest".into())
+            .spawn(move || ingest_writer(writer, &queue))
+            .map_err(|source| StoreError::Dir { path: dir.to_owned(), source })?;
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), ingest })
     }
 
     async fn call<T: Send + 'static>(
@@ -181,34 +256,30 @@ impl Store {
         .map_err(|_| StoreError::Join)?
     }
 
-    /// Stores a batch atomically.
+    /// Stores a batch atomically; returns once it is committed.
+    ///
+    /// Concurrent calls are committed together by one writer thread (group commit): one
+    /// transaction for many webhooks, each answered only after that transaction commits.
     ///
     /// # Errors
-    /// [`StoreError`]; nothing is stored then.
+    /// [`StoreError`]; nothing of this batch is stored then.
     pub async fn ingest(&self, batch: Ingest) -> Result<Ingested, StoreError> {
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let now = now_ms();
-            if let Some((id, event, body)) = &batch.delivery {
-                let fresh = tx.execute("INSERT OR IGNORE INTO deliveries (id, event, body, received_ms) VALUES (?1, ?2, ?3, ?4)", params![id, event, body, now])?;
-                if fresh == 0 {
-                    return Ok(Ingested { duplicate: true, new_items: 0 });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match self.ingest.try_send((batch, reply)) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(pending)) => {
+                // A full queue blocks; wait for room off the async threads.
+                let sender = self.ingest.clone();
+                let sent = tokio::task::spawn_blocking(move || sender.send(pending).is_ok())
+                    .await
+                    .map_err(|_| StoreError::Join)?;
+                if !sent {
+                    return Err(StoreError::Join);
                 }
             }
-            let mut new_items = 0;
-            for item in &batch.items {
-                new_items += tx.execute(
-                    "INSERT OR IGNORE INTO inbox (key, agent, kind, payload, next_ms, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
-                    params![item.key, item.agent, item.kind.as_str(), serde_json::to_string(&item.payload)?, now],
-                )?;
-            }
-            for (name, value) in &batch.cursors {
-                tx.execute("INSERT INTO cursors (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", params![name, value])?;
-            }
-            tx.commit()?;
-            Ok(Ingested { duplicate: false, new_items })
-        })
-        .await
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(StoreError::Join),
+        }
+        answer.await.map_err(|_| StoreError::Join)?
     }
 
     /// Reads a cursor.

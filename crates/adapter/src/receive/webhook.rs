@@ -107,8 +107,12 @@ async fn receive(
         WebhookPayload::TaskCreated(task) => task_items(task, &context.agents),
         _ => Vec::new(),
     };
+    // The body is kept for events that produced work or that this version does not know;
+    // for the rest the delivery id (dedup) is all that matters.
+    let keep_body = !items.is_empty() || !event.event_name().is_known();
+    let stored_body = if keep_body { body.to_vec() } else { Vec::new() };
     let batch = Ingest {
-        delivery: Some((delivery_id.clone(), event.event_name().to_string(), body.to_vec())),
+        delivery: Some((delivery_id.clone(), event.event_name().to_string(), stored_body)),
         items,
         cursors: Vec::new(),
     };
