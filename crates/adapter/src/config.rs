@@ -259,22 +259,12 @@ pub struct BridgeConfig {
     pub agents: Vec<AgentConfig>,
 }
 
-/// Parses `250ms`, `10s`, `5m`, `2h`.
+/// Parses `250ms`, `10s`, `5m`, `2h` (the hub's duration syntax).
 ///
 /// # Errors
 /// What is wrong with the value.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 500ms, 10s, 5m"))?;
-    Ok(match unit {
-        "ms" => Duration::from_millis(value),
-        "s" | "" => Duration::from_secs(value),
-        "m" => Duration::from_secs(value * 60),
-        "h" => Duration::from_secs(value * 3600),
-        other => return Err(format!("unknown unit {other:?} in {text:?}; use ms, s, m or h")),
-    })
+    jaibber_hub::config::parse_duration(text)
 }
 
 fn split_command(line: &str) -> Vec<String> {

@@ -106,3 +106,33 @@ async fn forged_replayed_malformed_and_oversize_webhooks_are_refused() {
     assert!(metrics.contains("jaibber_adapter_agent_seconds_count 1"), "{metrics}");
     bridge.stop().await;
 }
+
+#[tokio::test]
+async fn stale_events_are_refused_when_a_tolerance_is_set() {
+    let hub = Hub::start().await;
+    let (llm_url, _llm) = Llm::start().await;
+    let state = tempfile::tempdir().expect("state");
+    let mut config = config(&hub, Mode::Webhook, &llm_url, state.path());
+    config.webhook_secrets = vec![WebhookSecret::new("whsec_tolerance")];
+    config.timestamp_tolerance = Some(Duration::from_secs(300));
+    let bridge = Bridge::start(config).await;
+    let signer = JaibberSigner::new("whsec_tolerance").expect("secret");
+    let post = |timestamp: String, id: &str| {
+        let body = serde_json::to_vec(&json!({"event": "agent.assigned", "deliveryId": id, "timestamp": timestamp,
+            "data": {"agentId": "a", "agentName": "Echo", "projectId": hub.seed.project_id}}))
+        .expect("json");
+        reqwest::Client::new()
+            .post(format!("{}/webhook", bridge.url))
+            .header("x-jaibber-signature", signer.sign(&body))
+            .body(body)
+            .send()
+    };
+    assert_eq!(
+        post("2020-01-01T00:00:00.000Z".into(), "d_old").await.expect("send").status(),
+        401,
+        "a captured old delivery is refused"
+    );
+    let now = bridge_core::model::Timestamp::now().as_str().to_owned();
+    assert_eq!(post(now, "d_new").await.expect("send").status(), 202);
+    bridge.stop().await;
+}

@@ -40,6 +40,18 @@ pub(crate) fn limit(value: Option<u32>, default: u32) -> Result<u32, crate::erro
     }
 }
 
+/// Reads a `before` cursor of the form `s<n>` (audit log, delivery log).
+pub(crate) fn seq_cursor(value: Option<&str>) -> Result<Option<i64>, crate::error::ApiError> {
+    value
+        .map(|cursor| {
+            cursor
+                .strip_prefix('s')
+                .and_then(|n| n.parse::<i64>().ok())
+                .ok_or_else(|| crate::error::ApiError::invalid("before must be a cursor from pagination.cursor"))
+        })
+        .transpose()
+}
+
 /// `/healthz`.
 pub(crate) async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true }))

@@ -173,15 +173,7 @@ pub async fn audit_log(
 ) -> ApiResult<impl IntoResponse> {
     require_uuid("orgId", &org)?;
     let limit = limit(query.limit, 50)?;
-    let before = match query.before.as_deref() {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .strip_prefix('s')
-                .and_then(|n| n.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::invalid("before must be a cursor from pagination.cursor"))?,
-        ),
-    };
+    let before = super::seq_cursor(query.before.as_deref())?;
     let (entries, more, cursor) = state
         .db
         .read(move |conn| {

@@ -222,15 +222,7 @@ pub async fn deliveries_log(
     require_uuid("orgId", &org)?;
     require_uuid("webhookId", &id)?;
     let limit = limit(query.limit, 50)?;
-    let before = match query.before.as_deref() {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .strip_prefix('s')
-                .and_then(|n| n.parse::<i64>().ok())
-                .ok_or_else(|| ApiError::invalid("before must be a cursor from pagination.cursor"))?,
-        ),
-    };
+    let before = super::seq_cursor(query.before.as_deref())?;
     let (items, more, cursor) = state
         .db
         .read(move |conn| {
