@@ -16,6 +16,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod limits;
+pub mod realtime;
 pub mod routes;
 pub mod seed;
 pub mod state;
@@ -62,7 +63,7 @@ pub enum HubError {
 
 /// Builds the HTTP app.
 pub fn router(state: AppState) -> Router {
-    use routes::{agents, auth, billing, messages, orgs, projects, tasks, webhooks};
+    use routes::{ably, agents, auth, billing, messages, orgs, projects, tasks, webhooks};
     let body_limit = state.config.max_body_bytes;
     let timeout = state.config.request_timeout;
     let api = Router::new()
@@ -94,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/projects/{id}/tasks", get(tasks::list).post(tasks::create))
         .route("/api/tasks/{task}", get(tasks::get).patch(tasks::update).delete(tasks::delete))
         .route("/api/billing/plans", get(billing::plans))
+        .route("/api/ably/token", post(ably::token_request))
+        .route("/keys/{key}/requestToken", post(ably::request_token))
         .route("/healthz", get(routes::health))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -134,7 +137,8 @@ pub fn open(config: HubConfig) -> Result<AppState, HubError> {
         None => load_or_create_secret(&config.data_dir).map_err(dir_error)?,
     };
     let db = db::Db::open(&config.data_dir)?;
-    Ok(AppState::new(db, config, JwtKeys::new(&secret)))
+    let ably = realtime::token::AblyKey::derive(&secret);
+    Ok(AppState::new(db, config, JwtKeys::new(&secret), ably))
 }
 
 /// Reads `jwt-secret` from the data dir, creating it (mode 0600) on first use.

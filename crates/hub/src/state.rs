@@ -30,6 +30,8 @@ pub struct AppState {
     pub key_cache: Arc<Mutex<HashMap<String, (crate::db::api_keys::KeyRow, Instant)>>>,
     /// Client for outbound calls (GitHub OAuth).
     pub http: reqwest::Client,
+    /// The realtime token key.
+    pub ably: Arc<crate::realtime::token::AblyKey>,
 }
 
 impl AppState {
@@ -40,7 +42,7 @@ impl AppState {
 
     /// Builds the state around an open database.
     #[must_use]
-    pub fn new(db: Db, config: HubConfig, jwt: JwtKeys) -> Self {
+    pub fn new(db: Db, config: HubConfig, jwt: JwtKeys, ably: crate::realtime::token::AblyKey) -> Self {
         Self {
             db,
             config: Arc::new(config),
@@ -54,6 +56,7 @@ impl AppState {
                 .user_agent(concat!("jaibber-hub/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .unwrap_or_default(),
+            ably: Arc::new(ably),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! HTTP routes, one file per resource.
 
+pub mod ably;
 pub mod agents;
 pub mod auth;
 pub mod billing;

@@ -6,6 +6,7 @@ mod flow;
 mod input;
 mod oauth;
 mod quotas;
+mod realtime_token;
 mod restart;
 mod support;
 mod webhooks;
