@@ -25,7 +25,8 @@ fn verify(signature: &str, body: &[u8], secret: Option<&str>) -> i32 {
         command.env("QS_SECRET", secret);
     }
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
-    child.stdin.take().expect("stdin").write_all(body).expect("write");
+    // `verify` may exit before reading (usage errors), closing the pipe: not a failure.
+    let _ = child.stdin.take().expect("stdin").write_all(body);
     child.wait().expect("wait").code().unwrap_or(-1)
 }
 

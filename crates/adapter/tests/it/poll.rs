@@ -59,3 +59,25 @@ async fn agent_replies_do_not_loop_between_agents() {
     assert!(llm.calls().len() <= 6, "the chain stops: {} calls", llm.calls().len());
     bridge.stop().await;
 }
+
+#[tokio::test]
+async fn the_agent_is_registered_once_and_kept_online() {
+    let hub = Hub::start().await;
+    let (llm_url, _llm) = Llm::start().await;
+    let state = tempfile::tempdir().expect("state");
+    let org = bridge_core::model::OrgId::new(hub.seed.org_id.clone());
+    let before = hub.user.list_agents(&org).await.expect("agents");
+    assert!(before.iter().all(|a| !a.is_online), "nothing sent a heartbeat yet");
+    for _ in 0..2 {
+        let bridge = Bridge::start(config(&hub, Mode::Poll, &llm_url, state.path())).await;
+        let echo = eventually(10, "a heartbeat", || async {
+            let agents = hub.user.list_agents(&org).await.ok()?;
+            agents.into_iter().find(|a| a.name == "Echo" && a.is_online)
+        })
+        .await;
+        assert_eq!(echo.id.as_str(), hub.seed.agent_id, "the existing agent is adopted, not duplicated");
+        bridge.stop().await;
+    }
+    let after = hub.user.list_agents(&org).await.expect("agents");
+    assert_eq!(after.len(), before.len(), "restarts register nothing new");
+}
