@@ -98,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/ably/token", post(ably::token_request))
         .route("/keys/{key}/requestToken", post(ably::request_token))
         .route("/healthz", get(routes::health))
+        .route("/", get(realtime::connection::connect))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), crate::auth::caller::authenticate))

@@ -32,6 +32,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The realtime token key.
     pub ably: Arc<crate::realtime::token::AblyKey>,
+    /// Realtime channels.
+    pub realtime: Arc<crate::realtime::channels::Channels>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
                 .build()
                 .unwrap_or_default(),
             ably: Arc::new(ably),
+            realtime: Arc::default(),
         }
     }
 }

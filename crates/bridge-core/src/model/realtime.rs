@@ -120,6 +120,39 @@ pub struct ChatPayload {
     pub extra: Extra,
 }
 
+impl ChatPayload {
+    /// The payload a server publishes for a message stored through REST.
+    #[must_use]
+    pub fn from_stored(message: &super::message::Message) -> Self {
+        use super::message::{MessageType, SenderType};
+        let kind = match message.kind {
+            MessageType::Response => ChatType::Response,
+            MessageType::Error => ChatType::Error,
+            _ => ChatType::Message,
+        };
+        let is_agent = message.sender_type == SenderType::Agent;
+        Self {
+            from: message.sender_id.clone().unwrap_or_else(|| UserId::new("")),
+            from_username: message.sender_name.clone(),
+            project_id: message.project_id.clone(),
+            text: message.text.clone(),
+            message_id: message.id.clone(),
+            kind,
+            response_id: None,
+            agent_name: is_agent.then(|| message.sender_name.clone()),
+            mentions: message.mentions.clone(),
+            execution_mode: None,
+            is_agent_message: is_agent.then_some(true),
+            response_depth: message.response_depth,
+            responding_chain: message.responding_chain.clone(),
+            is_task_notification: message.is_task_notification,
+            attachments: message.attachments.clone(),
+            parent_message_id: message.parent_message_id.clone(),
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// The data of a realtime `task` event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

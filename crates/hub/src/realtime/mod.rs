@@ -1,4 +1,8 @@
-//! The realtime (Ably-protocol) side of the hub. This increment holds the token flow; the
-//! WebSocket endpoint is still to come (issue #6).
+//! The realtime (Ably-protocol) side of the hub: the token flow and a WebSocket endpoint
+//! speaking the JSON format (msgpack, presence, rewind and resume are still to come,
+//! issue #6).
 
+pub mod channels;
+pub mod connection;
+pub mod protocol;
 pub mod token;

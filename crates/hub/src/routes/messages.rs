@@ -107,6 +107,7 @@ pub async fn create(
         return Err(ApiError::invalid("senderType must be user, agent or api"));
     }
     let notify = state.outbox.clone();
+    let client_gave_id = body.id.is_some();
     let (message, fresh) = state
         .db
         .write(move |tx| {
@@ -142,6 +143,16 @@ pub async fn create(
         .await?;
     if fresh {
         notify.notify_one();
+        if !client_gave_id {
+            // A client that chose the id already published the message itself.
+            let payload = bridge_core::model::ChatPayload::from_stored(&message);
+            crate::realtime::channels::publish_to_project(
+                &state.realtime,
+                message.project_id.as_str(),
+                "message",
+                serde_json::to_value(payload).unwrap_or_default(),
+            );
+        }
         tracing::debug!(message_id = %message.id, "message stored");
         Ok((StatusCode::CREATED, Json(message)).into_response())
     } else {

@@ -20,6 +20,16 @@ use crate::db::tasks::TaskPageQuery;
 use crate::db::{DbError, tasks};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+
+fn publish_task(state: &AppState, kind: bridge_core::model::TaskEventType, task: &Task) {
+    let event = bridge_core::model::TaskEvent { kind, task: task.clone(), project_id: task.project_id.clone() };
+    crate::realtime::channels::publish_to_project(
+        &state.realtime,
+        task.project_id.as_str(),
+        "task",
+        serde_json::to_value(event).unwrap_or_default(),
+    );
+}
 use crate::{clock, events};
 
 /// Query of `GET …/tasks`.
@@ -145,6 +155,7 @@ pub async fn create(
         })
         .await?;
     notify.notify_one();
+    publish_task(&state, bridge_core::model::TaskEventType::Created, &task);
     tracing::debug!(task_id = %task.id, "task created");
     Ok(created(bridge_core::model::DataEnvelope { data: task }))
 }
@@ -240,6 +251,7 @@ pub async fn update(
         })
         .await?;
     notify.notify_one();
+    publish_task(&state, bridge_core::model::TaskEventType::Updated, &task);
     Ok(data(task))
 }
 
@@ -250,13 +262,14 @@ pub async fn delete(
     Path(task_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     require_uuid("taskId", &task_id)?;
-    state
+    let (task, _) = state
         .db
         .write(move |tx| {
-            load_visible(tx, &caller, &task_id, &Scope::TasksWrite)?;
+            let found = load_visible(tx, &caller, &task_id, &Scope::TasksWrite)?;
             tasks::delete(tx, &task_id)?;
-            Ok(())
+            Ok(found)
         })
         .await?;
+    publish_task(&state, bridge_core::model::TaskEventType::Deleted, &task);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,6 +7,7 @@ mod input;
 mod oauth;
 mod quotas;
 mod realtime_token;
+mod realtime_ws;
 mod restart;
 mod support;
 mod webhooks;
