@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use bridge_core::model::{WebhookEvent, WebhookPayload, WebhookSecret};
 use bridge_core::signing::jaibber::{DELIVERY_HEADER, JaibberSigner, SIGNATURE_HEADER, check_age};
 use serde_json::json;
-use sha2_free::short_hash;
+use sha2::{Digest as _, Sha256};
 use tokio::sync::Notify;
 
 use crate::config::AgentConfig;
@@ -101,7 +101,7 @@ async fn receive(
         .as_ref()
         .map(|d| d.as_str().to_owned())
         .or_else(|| headers.get(DELIVERY_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned))
-        .unwrap_or_else(|| format!("body:{}", short_hash(&body)));
+        .unwrap_or_else(|| format!("body:{}", hex::encode(Sha256::digest(&body))));
     let items = match &event.payload {
         WebhookPayload::MessageCreated(message) => message_items(message, &context.agents),
         WebhookPayload::TaskCreated(task) => task_items(task, &context.agents),
@@ -152,15 +152,4 @@ async fn readyz(State(context): State<Arc<WebhookContext>>) -> Response {
 async fn metrics(State(context): State<Arc<WebhookContext>>) -> Response {
     let pending = context.store.counts().await.map(|c| c.pending).unwrap_or(0);
     ([("content-type", "text/plain; version=0.0.4")], context.metrics.render(pending)).into_response()
-}
-
-/// A short, non-cryptographic name for a body without a delivery id.
-mod sha2_free {
-    use std::hash::{Hash as _, Hasher as _};
-
-    pub(super) fn short_hash(bytes: &[u8]) -> String {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        bytes.hash(&mut hasher);
-        format!("{:016x}", hasher.finish())
-    }
 }

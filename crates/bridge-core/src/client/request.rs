@@ -15,7 +15,7 @@ const MAX_ERROR_TEXT: usize = 500;
 pub(crate) struct Request {
     method: Method,
     path: String,
-    query: Vec<(&'static str, String)>,
+    query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     idempotent: bool,
 }
@@ -51,9 +51,7 @@ impl Request {
                     serde_json::Value::String(s) => s,
                     other => other.to_string(),
                 };
-                if let Some(key) = QUERY_KEYS.iter().find(|k| **k == key) {
-                    self.query.push((key, text));
-                }
+                self.query.push((key, text));
             }
         }
         self
@@ -70,20 +68,6 @@ impl Request {
         self
     }
 }
-
-/// Query keys the protocol uses (static so the request list owns no key strings).
-const QUERY_KEYS: &[&str] = &[
-    "before",
-    "after",
-    "limit",
-    "senderType",
-    "status",
-    "assignedAgentName",
-    "service",
-    "vendor",
-    "orgId",
-    "projectId",
-];
 
 impl Client {
     /// Sends a request and decodes a JSON body.

@@ -119,7 +119,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
     let protocol_heartbeats = query.heartbeats.as_deref() == Some("true");
     let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
     heartbeat.tick().await;
-    loop {
+    'connection: loop {
         // Every branch is cancel-safe: a frame or queued message not taken now is taken
         // on the next turn.
         tokio::select! {
@@ -146,7 +146,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
                 }
                 for reply in handle(&state, &mut session, message, &connection_key) {
                     if !send(&mut sink, &reply).await {
-                        break;
+                        break 'connection;
                     }
                 }
             }
