@@ -15,6 +15,7 @@
     clippy::derivable_impls
 )]
 
+pub mod ably;
 pub mod model;
 pub mod routing;
 pub mod schema;

@@ -140,6 +140,8 @@ pub struct HubConfig {
     pub jwt_secret: Option<String>,
     /// GitHub OAuth, when configured.
     pub github: Option<GithubConfig>,
+    /// Realtime limits and timings.
+    pub realtime: crate::realtime::RealtimeLimits,
 }
 
 impl HubConfig {
@@ -161,6 +163,7 @@ impl HubConfig {
             public_url: None,
             jwt_secret: None,
             github: None,
+            realtime: crate::realtime::RealtimeLimits::default(),
         }
     }
 

@@ -169,6 +169,12 @@ pub fn load_or_create_secret(data_dir: &Path) -> std::io::Result<Vec<u8>> {
 /// [`HubError::Serve`] when the listener fails.
 pub async fn serve(state: AppState, listener: TcpListener, shutdown: CancellationToken) -> Result<(), HubError> {
     let worker = tokio::spawn(delivery::run(state.clone(), shutdown.clone()));
+    let realtime = state.realtime.clone();
+    let realtime_stop = shutdown.clone();
+    tokio::spawn(async move {
+        realtime_stop.cancelled().await;
+        realtime.shutdown.cancel();
+    });
     let app = router(state);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "jaibber hub listening");

@@ -33,7 +33,7 @@ pub struct AppState {
     /// The realtime token key.
     pub ably: Arc<crate::realtime::token::AblyKey>,
     /// Realtime channels.
-    pub realtime: Arc<crate::realtime::channels::Channels>,
+    pub realtime: Arc<crate::realtime::Realtime>,
 }
 
 impl AppState {
@@ -45,6 +45,7 @@ impl AppState {
     /// Builds the state around an open database.
     #[must_use]
     pub fn new(db: Db, config: HubConfig, jwt: JwtKeys, ably: crate::realtime::token::AblyKey) -> Self {
+        let config_realtime = config.realtime.clone();
         Self {
             db,
             config: Arc::new(config),
@@ -59,7 +60,7 @@ impl AppState {
                 .build()
                 .unwrap_or_default(),
             ably: Arc::new(ably),
-            realtime: Arc::default(),
+            realtime: Arc::new(crate::realtime::Realtime::new(config_realtime)),
         }
     }
 }

@@ -1,43 +1,45 @@
-//! One realtime WebSocket connection (JSON format): token auth, CONNECTED, attach and
-//! detach with capability checks, publish with ACK/NACK, fan-out, heartbeats, CLOSE.
+//! One realtime WebSocket connection: token auth, CONNECTED (new or resumed), the frame
+//! loop, heartbeats, token expiry, shutdown, and what is left behind when it ends.
 //!
-//! A subscriber that falls more than [`super::channels::SUBSCRIBER_BUFFER`] messages
-//! behind is disconnected (80020) instead of buffering without bound.
+//! A connection that drops without CLOSE is parked for `connectionStateTtl`: a client
+//! that comes back with `resume=<connectionKey>` keeps its connection id, its presence
+//! and its place on each channel. Its presence members leave after `presence_grace`
+//! unless it comes back sooner.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
-use axum::extract::ws::{Message as Frame, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
+use bridge_core::ably::{Action, ErrorInfo, Format, ProtocolMessage, codec, errors};
+use bytes::Bytes;
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
-use serde_json::json;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::channels::SUBSCRIBER_BUFFER;
-use super::protocol::{ProtocolMessage, action};
-use super::token::TokenClaims;
+use super::session::{Outbound, Session, now_ms};
+use super::{Parked, lock};
 use crate::state::AppState;
 
-/// Largest accepted message payload (`connectionDetails.maxMessageSize`).
-pub const MAX_MESSAGE_SIZE: usize = 64 * 1024;
-/// How often the hub sends a heartbeat (or a WebSocket ping).
-const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
-/// Channel mode flags granted on attach: presence, publish, subscribe, presence-subscribe.
-const MODE_FLAGS: u64 = (1 << 16) | (1 << 17) | (1 << 18) | (1 << 19);
+/// Largest inbound frame.
+const MAX_FRAME: usize = 512 * 1024;
 
-/// Query of the realtime connection.
+/// Query of the realtime connection (RTN2).
 #[derive(Debug, Deserialize)]
 pub struct ConnectQuery {
     access_token: Option<String>,
     #[serde(rename = "accessToken")]
     access_token_alt: Option<String>,
+    key: Option<String>,
     format: Option<String>,
     echo: Option<String>,
     heartbeats: Option<String>,
+    resume: Option<String>,
+    recover: Option<String>,
 }
 
 /// `GET /` with a WebSocket upgrade.
@@ -46,292 +48,276 @@ pub async fn connect(
     State(state): State<AppState>,
     Query(query): Query<ConnectQuery>,
 ) -> Response {
-    ws.max_message_size(512 * 1024).on_upgrade(move |socket| run(state, socket, query))
+    ws.max_message_size(MAX_FRAME).on_upgrade(move |socket| run(state, socket, query))
 }
 
-fn capability_allows(capability: &BTreeMap<String, Vec<String>>, channel: &str, op: &str) -> bool {
-    capability.get(channel).or_else(|| capability.get("*")).is_some_and(|ops| ops.iter().any(|o| o == op || o == "*"))
+struct Writer {
+    sink: SplitSink<WebSocket, Frame>,
+    format: Format,
 }
 
-fn now_ms() -> u64 {
-    u64::try_from(crate::clock::now_ms()).unwrap_or(0)
-}
+impl Writer {
+    async fn bytes(&mut self, bytes: Bytes) -> bool {
+        let frame = match self.format {
+            Format::Json => match Utf8Bytes::try_from(bytes) {
+                Ok(text) => Frame::Text(text),
+                Err(_) => return false,
+            },
+            Format::Msgpack => Frame::Binary(bytes),
+        };
+        self.sink.send(frame).await.is_ok()
+    }
 
-async fn send(socket: &mut futures_util::stream::SplitSink<WebSocket, Frame>, message: &ProtocolMessage) -> bool {
-    match serde_json::to_string(message) {
-        Ok(text) => socket.send(Frame::Text(text.into())).await.is_ok(),
-        Err(_) => false,
+    async fn frame(&mut self, message: &ProtocolMessage) -> bool {
+        match codec::encode(message, self.format) {
+            Ok(bytes) => self.bytes(Bytes::from(bytes)).await,
+            Err(err) => {
+                tracing::warn!(%err, "could not encode a protocol message");
+                false
+            }
+        }
+    }
+
+    async fn fail(mut self, action: Action, error: ErrorInfo) {
+        let _ = self.frame(&ProtocolMessage::with_error(action, error)).await;
+        let _ = self.sink.close().await;
     }
 }
 
-struct Session {
-    connection_id: String,
-    claims: TokenClaims,
-    capability: BTreeMap<String, Vec<String>>,
-    echo: bool,
-    attached: HashMap<String, tokio::task::JoinHandle<()>>,
-    outbound: mpsc::Sender<ProtocolMessage>,
-    slow: CancellationToken,
+/// Counts a connection against its client's cap; undone on drop.
+struct ClientSlot<'a> {
+    state: &'a AppState,
+    client_id: String,
+}
+
+impl Drop for ClientSlot<'_> {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.state.realtime.per_client);
+        if let Some(count) = counts.get_mut(&self.client_id) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.client_id);
+            }
+        }
+    }
+}
+
+fn take_slot<'a>(state: &'a AppState, client_id: &str) -> Option<ClientSlot<'a>> {
+    let mut counts = lock(&state.realtime.per_client);
+    let count = counts.entry(client_id.to_owned()).or_default();
+    if *count >= state.realtime.limits.max_connections_per_client {
+        return None;
+    }
+    *count += 1;
+    Some(ClientSlot { state, client_id: client_id.to_owned() })
+}
+
+/// How a connection ended.
+enum Ending {
+    /// CLOSE, or a fatal protocol error: presence leaves now, nothing to resume.
+    Closed,
+    /// The transport dropped or the server disconnected it: resumable.
+    Dropped,
 }
 
 #[tracing::instrument(skip_all, fields(conn_id))]
 async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
-    let (mut sink, mut stream) = socket.split();
-    if query.format.as_deref().is_some_and(|f| f != "json") {
-        let refusal = ProtocolMessage::error(
-            action::ERROR,
-            40000,
-            400,
-            "this hub speaks format=json only for now; set useBinaryProtocol: false",
-            None,
-        );
-        let _ = send(&mut sink, &refusal).await;
-        let _ = sink.close().await;
-        return;
-    }
-    let token = query.access_token.or(query.access_token_alt).unwrap_or_default();
-    let claims = match state.ably.verify_token(&token, now_ms()) {
-        Ok(claims) => claims,
-        Err(err) => {
-            let _ =
-                send(&mut sink, &ProtocolMessage::error(action::ERROR, err.code, err.status, err.message, None)).await;
-            let _ = sink.close().await;
-            return;
+    let (sink, mut stream) = socket.split();
+    let format = match query.format.as_deref().map(Format::from_query) {
+        None => Format::Msgpack,
+        Some(Some(format)) => format,
+        Some(None) => {
+            let writer = Writer { sink, format: Format::Json };
+            let error = ErrorInfo::new(errors::BAD_REQUEST, 400, "format must be json or msgpack");
+            return writer.fail(Action::ERROR, error).await;
         }
     };
-    let connection_id = hex::encode(rand::random::<[u8; 8]>());
+    let mut writer = Writer { sink, format };
+    let Some(token) = query.access_token.or(query.access_token_alt) else {
+        let hint = if query.key.is_some() {
+            "basic auth with an API key is not accepted here; use token auth (authUrl or authCallback on POST /api/ably/token)"
+        } else {
+            "no access_token: get a token from POST /api/ably/token"
+        };
+        return writer.fail(Action::ERROR, ErrorInfo::new(errors::UNAUTHORIZED, 401, hint)).await;
+    };
+    let claims = match state.ably.verify_token(&token, now_ms()) {
+        Ok(claims) => claims,
+        Err(err) => return writer.fail(Action::ERROR, ErrorInfo::new(err.code, err.status, err.message)).await,
+    };
+    let Some(_slot) = take_slot(&state, &claims.client_id) else {
+        let max = state.realtime.limits.max_connections_per_client;
+        let error = ErrorInfo::new(errors::CONNECTION_LIMIT, 429, format!("at most {max} connections per client"));
+        return writer.fail(Action::ERROR, error).await;
+    };
+
+    let wanted = query.resume.or(query.recover);
+    let parked = wanted.as_deref().and_then(|key| unpark(&state, key, &claims.client_id));
+    let resume_error = match (&wanted, &parked) {
+        (Some(_), None) => Some(ErrorInfo::new(
+            errors::INVALID_CONNECTION_KEY,
+            400,
+            "the connection to resume is unknown or expired; this is a new connection",
+        )),
+        _ => None,
+    };
+    let (connection_id, entered, last_msg_serial) = match parked {
+        Some(p) => (p.connection_id, p.entered, p.last_msg_serial),
+        None => (hex::encode(rand::random::<[u8; 8]>()), HashSet::new(), None),
+    };
     tracing::Span::current().record("conn_id", connection_id.as_str());
-    let connection_key = format!("{}!{connection_id}", hex::encode(rand::random::<[u8; 8]>()));
-    let (outbound, mut queue) = mpsc::channel::<ProtocolMessage>(SUBSCRIBER_BUFFER);
+    let (outbound, mut queue) = mpsc::channel::<Outbound>(SUBSCRIBER_BUFFER);
     let mut session = Session {
         capability: serde_json::from_str(&claims.capability).unwrap_or_default(),
-        connection_id: connection_id.clone(),
+        connection_key: format!("{}!{}!{connection_id}", state.realtime.epoch, hex::encode(rand::random::<[u8; 8]>())),
+        connection_id,
         claims,
         echo: query.echo.as_deref() != Some("false"),
         attached: HashMap::new(),
+        entered,
+        last_msg_serial,
         outbound,
         slow: CancellationToken::new(),
     };
-    let connected = connected_frame(&session, &connection_key);
-    if !send(&mut sink, &connected).await {
-        return;
+    if !writer.frame(&session.connected(&state, resume_error)).await {
+        return finish(&state, session, Ending::Dropped);
     }
+    tracing::debug!(client_id = %session.claims.client_id, ?format, "realtime connection open");
+
+    let limits = state.realtime.limits.clone();
     let protocol_heartbeats = query.heartbeats.as_deref() == Some("true");
-    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
+    let mut heartbeat = tokio::time::interval(limits.heartbeat);
     heartbeat.tick().await;
-    'connection: loop {
+    let mut window = (Instant::now(), 0_u32);
+    let ending = 'connection: loop {
+        let expires_in = Duration::from_millis(session.claims.expires.saturating_sub(now_ms()));
         // Every branch is cancel-safe: a frame or queued message not taken now is taken
         // on the next turn.
         tokio::select! {
             frame = stream.next() => {
-                let text = match frame {
-                    Some(Ok(Frame::Text(text))) => text,
+                let decoded = match frame {
+                    Some(Ok(Frame::Text(text))) => codec::decode(text.as_bytes(), Format::Json),
+                    Some(Ok(Frame::Binary(bytes))) => codec::decode(&bytes, Format::Msgpack),
                     Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => continue,
-                    Some(Ok(Frame::Binary(_))) => {
-                        let _ = send(&mut sink, &ProtocolMessage::error(action::ERROR, 40000, 400, "binary frames need format=msgpack, which this hub does not speak yet", None)).await;
-                        break;
-                    }
-                    Some(Ok(Frame::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(Frame::Close(_)) | Err(_)) | None => break Ending::Dropped,
                 };
-                let message: ProtocolMessage = match serde_json::from_str(&text) {
+                let message = match decoded {
                     Ok(message) => message,
                     Err(err) => {
-                        let _ = send(&mut sink, &ProtocolMessage::error(action::ERROR, 40000, 400, format!("malformed protocol message: {err}"), None)).await;
-                        break;
+                        let error = ErrorInfo::new(errors::BAD_REQUEST, 400, err.to_string());
+                        writer.fail(Action::ERROR, error).await;
+                        return finish(&state, session, Ending::Closed);
                     }
                 };
-                if message.action == action::CLOSE {
-                    let _ = send(&mut sink, &ProtocolMessage::action(action::CLOSED)).await;
-                    break;
+                if window.0.elapsed() >= Duration::from_secs(1) {
+                    window = (Instant::now(), 0);
                 }
-                for reply in handle(&state, &mut session, message, &connection_key) {
-                    if !send(&mut sink, &reply).await {
-                        break 'connection;
+                window.1 += 1;
+                if window.1 > limits.max_inbound_rate {
+                    let text = format!("more than {} protocol messages per second", limits.max_inbound_rate);
+                    writer.fail(Action::DISCONNECTED, ErrorInfo::new(errors::INBOUND_RATE, 429, text)).await;
+                    return finish(&state, session, Ending::Dropped);
+                }
+                if message.action == Action::CLOSE {
+                    let _ = writer.frame(&ProtocolMessage::new(Action::CLOSED)).await;
+                    break Ending::Closed;
+                }
+                for reply in session.handle(&state, message) {
+                    if !writer.frame(&reply).await {
+                        break 'connection Ending::Dropped;
                     }
                 }
             }
-            Some(message) = queue.recv() => {
-                if !send(&mut sink, &message).await {
-                    break;
+            Some(event) = queue.recv() => {
+                if !writer.bytes(event.encoded(format)).await {
+                    break Ending::Dropped;
                 }
             }
             () = session.slow.cancelled() => {
-                let _ = send(&mut sink, &ProtocolMessage::error(action::DISCONNECTED, 80020, 400, "connection closed: too slow to keep up with its channels", None)).await;
-                break;
+                let error = ErrorInfo::new(errors::SLOW_CONSUMER, 400, "connection closed: too slow to keep up with its channels; resume to catch up");
+                writer.fail(Action::DISCONNECTED, error).await;
+                return finish(&state, session, Ending::Dropped);
+            }
+            () = tokio::time::sleep(expires_in) => {
+                let error = ErrorInfo::new(errors::TOKEN_EXPIRED, 401, "token expired; renew it and resume");
+                writer.fail(Action::DISCONNECTED, error).await;
+                return finish(&state, session, Ending::Dropped);
+            }
+            () = state.realtime.shutdown.cancelled() => {
+                let error = ErrorInfo::new(errors::SERVER_SHUTDOWN, 503, "the hub is shutting down; reconnect with resume");
+                writer.fail(Action::DISCONNECTED, error).await;
+                return finish(&state, session, Ending::Dropped);
             }
             _ = heartbeat.tick() => {
                 let sent = if protocol_heartbeats {
-                    send(&mut sink, &ProtocolMessage::action(action::HEARTBEAT)).await
+                    writer.frame(&ProtocolMessage::new(Action::HEARTBEAT)).await
                 } else {
-                    sink.send(Frame::Ping(Vec::new().into())).await.is_ok()
+                    writer.sink.send(Frame::Ping(Bytes::new())).await.is_ok()
                 };
                 if !sent {
-                    break;
+                    break Ending::Dropped;
                 }
             }
         }
+    };
+    let _ = writer.sink.close().await;
+    finish(&state, session, ending);
+}
+
+fn unpark(state: &AppState, key: &str, client_id: &str) -> Option<Parked> {
+    let mut parked = lock(&state.realtime.parked);
+    if parked.get(key).is_some_and(|p| p.client_id != client_id) {
+        return None;
     }
+    parked.remove(key)
+}
+
+/// Stops the forwarders and either leaves presence now or parks the connection.
+fn finish(state: &AppState, mut session: Session, ending: Ending) {
     for (_, forwarder) in session.attached.drain() {
         forwarder.abort();
     }
-    let _ = sink.close().await;
-}
-
-fn connected_frame(session: &Session, connection_key: &str) -> ProtocolMessage {
-    ProtocolMessage {
-        action: action::CONNECTED,
-        connection_id: Some(session.connection_id.clone()),
-        connection_details: Some(json!({
-            "clientId": session.claims.client_id,
-            "connectionKey": connection_key,
-            "maxMessageSize": MAX_MESSAGE_SIZE,
-            "maxFrameSize": 512 * 1024,
-            "maxInboundRate": 250,
-            "maxIdleInterval": HEARTBEAT_EVERY.as_millis() as u64,
-            "connectionStateTtl": 120_000,
-            "serverId": "jaibber-hub",
-        })),
-        ..ProtocolMessage::default()
-    }
-}
-
-fn handle(
-    state: &AppState,
-    session: &mut Session,
-    message: ProtocolMessage,
-    connection_key: &str,
-) -> Vec<ProtocolMessage> {
-    match message.action {
-        action::HEARTBEAT => {
-            vec![ProtocolMessage { action: action::HEARTBEAT, id: message.id, ..ProtocolMessage::default() }]
+    let realtime = &state.realtime;
+    if matches!(ending, Ending::Closed) || realtime.shutdown.is_cancelled() {
+        for channel in &session.entered {
+            realtime.channels.leave_all(channel, &session.connection_id);
         }
-        action::ATTACH => {
-            let Some(channel) = message.channel else { return Vec::new() };
-            if !capability_allows(&session.capability, &channel, "subscribe") {
-                return vec![ProtocolMessage::error(
-                    action::ERROR,
-                    40160,
-                    401,
-                    format!("not permitted to attach to {channel}"),
-                    Some(channel),
-                )];
-            }
-            if !session.attached.contains_key(&channel) {
-                let receiver = state.realtime.subscribe(&channel);
-                let forwarder = tokio::spawn(forward(
-                    receiver,
-                    session.outbound.clone(),
-                    session.slow.clone(),
-                    session.connection_id.clone(),
-                    session.echo,
-                ));
-                session.attached.insert(channel.clone(), forwarder);
-            }
-            vec![ProtocolMessage {
-                action: action::ATTACHED,
-                channel: Some(channel),
-                flags: Some(MODE_FLAGS),
-                ..ProtocolMessage::default()
-            }]
+        tracing::debug!("realtime connection closed");
+        return;
+    }
+    let park_id = rand::random::<u64>();
+    let key = session.connection_key.clone();
+    lock(&realtime.parked).insert(
+        key.clone(),
+        Parked {
+            connection_id: session.connection_id.clone(),
+            client_id: session.claims.client_id.clone(),
+            entered: session.entered.clone(),
+            last_msg_serial: session.last_msg_serial,
+            park_id,
+        },
+    );
+    tracing::debug!("realtime connection dropped; resumable");
+    let state = state.clone();
+    let grace = realtime.limits.presence_grace;
+    let ttl = realtime.limits.connection_state_ttl;
+    tokio::spawn(async move {
+        let still_parked =
+            |state: &AppState| lock(&state.realtime.parked).get(&key).is_some_and(|p| p.park_id == park_id);
+        tokio::time::sleep(grace.min(ttl)).await;
+        if !still_parked(&state) {
+            return;
         }
-        action::DETACH => {
-            let Some(channel) = message.channel else { return Vec::new() };
-            if let Some(forwarder) = session.attached.remove(&channel) {
-                forwarder.abort();
-            }
-            vec![ProtocolMessage { action: action::DETACHED, channel: Some(channel), ..ProtocolMessage::default() }]
+        for channel in &session.entered {
+            state.realtime.channels.leave_all(channel, &session.connection_id);
         }
-        action::MESSAGE => publish(state, session, message),
-        action::AUTH => {
-            let token = message.auth.as_ref().and_then(|a| a.get("accessToken")).and_then(|t| t.as_str()).unwrap_or("");
-            match state.ably.verify_token(token, now_ms()) {
-                Ok(claims) if claims.client_id == session.claims.client_id => {
-                    session.capability = serde_json::from_str(&claims.capability).unwrap_or_default();
-                    session.claims = claims;
-                    vec![connected_frame(session, connection_key)]
-                }
-                Ok(_) => vec![ProtocolMessage::error(
-                    action::ERROR,
-                    40102,
-                    401,
-                    "a renewed token must keep the same clientId",
-                    None,
-                )],
-                Err(err) => vec![ProtocolMessage::error(action::ERROR, err.code, err.status, err.message, None)],
-            }
+        if let Some(p) = lock(&state.realtime.parked).get_mut(&key) {
+            p.entered.clear();
         }
-        _ => Vec::new(),
-    }
-}
-
-fn publish(state: &AppState, session: &Session, message: ProtocolMessage) -> Vec<ProtocolMessage> {
-    let serial = message.msg_serial.unwrap_or(0);
-    let nack = |code: u32, status: u16, text: String| ProtocolMessage {
-        action: action::NACK,
-        msg_serial: Some(serial),
-        count: Some(1),
-        error: Some(super::protocol::ErrorInfo { code, status_code: status, message: text }),
-        ..ProtocolMessage::default()
-    };
-    let Some(channel) = message.channel else { return vec![nack(40000, 400, "MESSAGE without a channel".into())] };
-    if !capability_allows(&session.capability, &channel, "publish") {
-        return vec![nack(40160, 401, format!("not permitted to publish on {channel}"))];
-    }
-    let mut messages = message.messages.unwrap_or_default();
-    let size: usize = messages
-        .iter()
-        .map(|m| serde_json::to_string(&m.data).map_or(0, |s| s.len()) + m.name.as_ref().map_or(0, String::len))
-        .sum();
-    if size > MAX_MESSAGE_SIZE {
-        return vec![nack(40009, 400, format!("message of {size} bytes is over the {MAX_MESSAGE_SIZE}-byte maximum"))];
-    }
-    let now = now_ms();
-    for (index, m) in messages.iter_mut().enumerate() {
-        m.id.get_or_insert_with(|| format!("{}:{serial}:{index}", session.connection_id));
-        m.client_id = Some(session.claims.client_id.clone());
-        m.connection_id = Some(session.connection_id.clone());
-        m.timestamp = Some(now);
-    }
-    state.realtime.publish(&channel, messages, &session.connection_id);
-    vec![ProtocolMessage {
-        action: action::ACK,
-        msg_serial: Some(serial),
-        count: Some(1),
-        ..ProtocolMessage::default()
-    }]
-}
-
-async fn forward(
-    mut receiver: broadcast::Receiver<Arc<super::channels::ChannelEvent>>,
-    outbound: mpsc::Sender<ProtocolMessage>,
-    slow: CancellationToken,
-    connection_id: String,
-    echo: bool,
-) {
-    loop {
-        match receiver.recv().await {
-            Ok(event) => {
-                if !echo && event.from_connection == connection_id {
-                    continue;
-                }
-                let frame = ProtocolMessage {
-                    action: action::MESSAGE,
-                    channel: Some(event.channel.clone()),
-                    channel_serial: Some(event.serial.clone()),
-                    messages: Some(event.messages.clone()),
-                    timestamp: Some(now_ms()),
-                    ..ProtocolMessage::default()
-                };
-                if outbound.try_send(frame).is_err() {
-                    slow.cancel();
-                    return;
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                slow.cancel();
-                return;
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
+        tokio::time::sleep(ttl.saturating_sub(grace)).await;
+        let mut parked = lock(&state.realtime.parked);
+        if parked.get(&key).is_some_and(|p| p.park_id == park_id) {
+            parked.remove(&key);
         }
-    }
+    });
 }

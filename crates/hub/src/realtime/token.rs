@@ -138,12 +138,13 @@ impl AblyKey {
         &self.key_name
     }
 
-    /// A signed TokenRequest for `client_id` with `capability`.
+    /// A signed TokenRequest for `client_id` with `capability`, valid `ttl_ms` once
+    /// exchanged.
     #[must_use]
-    pub fn token_request(&self, client_id: &str, capability: String, now_ms: u64) -> TokenRequest {
+    pub fn token_request(&self, client_id: &str, capability: String, ttl_ms: u64, now_ms: u64) -> TokenRequest {
         let mut request = TokenRequest {
             key_name: self.key_name.clone(),
-            ttl: Some(DEFAULT_TTL_MS),
+            ttl: Some(ttl_ms),
             capability,
             client_id: Some(client_id.to_owned()),
             timestamp: now_ms,
@@ -253,7 +254,7 @@ mod tests {
             capability,
             r#"{"jaibber:presence":["presence","publish","subscribe"],"jaibber:project:p1":["history","presence","publish","subscribe"]}"#
         );
-        let request = key.token_request("u1", capability.clone(), 1_000_000);
+        let request = key.token_request("u1", capability.clone(), DEFAULT_TTL_MS, 1_000_000);
         let details = key.exchange(KEY_NAME, &request, 1_000_500).expect("valid");
         assert_eq!((details.client_id.as_deref(), details.expires), (Some("u1"), Some(1_000_500 + DEFAULT_TTL_MS)));
         let claims = key.verify_token(&details.token, 1_000_600).expect("valid token");
@@ -265,15 +266,15 @@ mod tests {
     #[test]
     fn replays_stale_and_tampered_requests_are_refused() {
         let key = AblyKey::derive(b"a jwt secret of at least thirty-two bytes");
-        let request = key.token_request("u1", capability_for(&[]), 5_000_000);
+        let request = key.token_request("u1", capability_for(&[]), DEFAULT_TTL_MS, 5_000_000);
         key.exchange(KEY_NAME, &request, 5_000_000).expect("first use");
         assert_eq!(key.exchange(KEY_NAME, &request, 5_000_001).expect_err("replay").code, 40105);
-        let stale = key.token_request("u1", capability_for(&[]), 5_000_000);
+        let stale = key.token_request("u1", capability_for(&[]), DEFAULT_TTL_MS, 5_000_000);
         assert_eq!(key.exchange(KEY_NAME, &stale, 5_000_000 + TIMESTAMP_WINDOW_MS + 1).expect_err("stale").code, 40104);
-        let mut tampered = key.token_request("u1", capability_for(&[]), 5_000_000);
+        let mut tampered = key.token_request("u1", capability_for(&[]), DEFAULT_TTL_MS, 5_000_000);
         tampered.capability = capability_for(&["someone-elses-project".into()]);
         assert_eq!(key.exchange(KEY_NAME, &tampered, 5_000_000).expect_err("tampered").code, 40101);
-        let fresh = key.token_request("u1", capability_for(&[]), 5_000_000);
+        let fresh = key.token_request("u1", capability_for(&[]), DEFAULT_TTL_MS, 5_000_000);
         assert_eq!(key.exchange("other.key", &fresh, 5_000_000).expect_err("other key").code, 40101);
     }
 }

@@ -27,7 +27,12 @@ pub async fn token_request(State(state): State<AppState>, caller: Caller) -> Api
         })
         .await?;
     let now = u64::try_from(crate::clock::now_ms()).unwrap_or(0);
-    Ok(Json(state.ably.token_request(caller.user_id(), capability_for(&ids), now)))
+    Ok(Json(state.ably.token_request(
+        caller.user_id(),
+        capability_for(&ids),
+        state.realtime.limits.token_ttl_ms(),
+        now,
+    )))
 }
 
 /// `POST /keys/{keyName}/requestToken`: exchanges a signed TokenRequest for TokenDetails.

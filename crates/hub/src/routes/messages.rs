@@ -147,10 +147,10 @@ pub async fn create(
             // A client that chose the id already published the message itself.
             let payload = bridge_core::model::ChatPayload::from_stored(&message);
             crate::realtime::channels::publish_to_project(
-                &state.realtime,
+                &state.realtime.channels,
                 message.project_id.as_str(),
                 "message",
-                serde_json::to_value(payload).unwrap_or_default(),
+                &serde_json::to_value(payload).unwrap_or_default(),
             );
         }
         tracing::debug!(message_id = %message.id, "message stored");

@@ -24,10 +24,10 @@ use crate::state::AppState;
 fn publish_task(state: &AppState, kind: bridge_core::model::TaskEventType, task: &Task) {
     let event = bridge_core::model::TaskEvent { kind, task: task.clone(), project_id: task.project_id.clone() };
     crate::realtime::channels::publish_to_project(
-        &state.realtime,
+        &state.realtime.channels,
         task.project_id.as_str(),
         "task",
-        serde_json::to_value(event).unwrap_or_default(),
+        &serde_json::to_value(event).unwrap_or_default(),
     );
 }
 use crate::{clock, events};
