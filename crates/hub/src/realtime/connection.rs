@@ -152,7 +152,10 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
     };
 
     let wanted = query.resume.or(query.recover);
-    let parked = wanted.as_deref().and_then(|key| unpark(&state, key, &claims.client_id));
+    let parked = match wanted.as_deref() {
+        Some(key) => take_over(&state, key, &claims.client_id).await,
+        None => None,
+    };
     let resume_error = match (&wanted, &parked) {
         (Some(_), None) => Some(ErrorInfo::new(
             errors::INVALID_CONNECTION_KEY,
@@ -166,6 +169,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
         None => (hex::encode(rand::random::<[u8; 8]>()), HashSet::new(), None),
     };
     tracing::Span::current().record("conn_id", connection_id.as_str());
+    let taken_over = CancellationToken::new();
     let (outbound, mut queue) = mpsc::channel::<Outbound>(SUBSCRIBER_BUFFER);
     let mut session = Session {
         capability: serde_json::from_str(&claims.capability).unwrap_or_default(),
@@ -179,6 +183,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
         outbound,
         slow: CancellationToken::new(),
     };
+    lock(&state.realtime.live).insert(session.connection_key.clone(), taken_over.clone());
     if !writer.frame(&session.connected(&state, resume_error)).await {
         return finish(&state, session, Ending::Dropped);
     }
@@ -243,6 +248,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
                 writer.fail(Action::DISCONNECTED, error).await;
                 return finish(&state, session, Ending::Dropped);
             }
+            () = taken_over.cancelled() => break Ending::Dropped,
             () = state.realtime.shutdown.cancelled() => {
                 let error = ErrorInfo::new(errors::SERVER_SHUTDOWN, 503, "the hub is shutting down; reconnect with resume");
                 writer.fail(Action::DISCONNECTED, error).await;
@@ -264,6 +270,23 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
     finish(&state, session, ending);
 }
 
+/// The parked state of `key`; a connection still live under that key (its transport died
+/// but the server has not noticed yet) is told to park first.
+async fn take_over(state: &AppState, key: &str, client_id: &str) -> Option<Parked> {
+    if let Some(parked) = unpark(state, key, client_id) {
+        return Some(parked);
+    }
+    let live = lock(&state.realtime.live).get(key).cloned()?;
+    live.cancel();
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        if let Some(parked) = unpark(state, key, client_id) {
+            return Some(parked);
+        }
+    }
+    None
+}
+
 fn unpark(state: &AppState, key: &str, client_id: &str) -> Option<Parked> {
     let mut parked = lock(&state.realtime.parked);
     if parked.get(key).is_some_and(|p| p.client_id != client_id) {
@@ -278,6 +301,7 @@ fn finish(state: &AppState, mut session: Session, ending: Ending) {
         forwarder.abort();
     }
     let realtime = &state.realtime;
+    lock(&realtime.live).remove(&session.connection_key);
     if matches!(ending, Ending::Closed) || realtime.shutdown.is_cancelled() {
         for channel in &session.entered {
             realtime.channels.leave_all(channel, &session.connection_id);

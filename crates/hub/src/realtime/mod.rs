@@ -86,6 +86,9 @@ pub struct Realtime {
     /// serial from before a restart is recognised as unknown.
     pub(crate) epoch: String,
     pub(crate) parked: Mutex<HashMap<String, Parked>>,
+    /// Live connections by key: cancelling one makes it park itself, for a resume that
+    /// arrives before the server noticed the old transport die.
+    pub(crate) live: Mutex<HashMap<String, CancellationToken>>,
     pub(crate) per_client: Mutex<HashMap<String, usize>>,
 }
 
@@ -101,6 +104,7 @@ impl Realtime {
             shutdown: CancellationToken::new(),
             epoch,
             parked: Mutex::default(),
+            live: Mutex::default(),
             per_client: Mutex::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! Integration tests: the hub on a real loopback listener with a temp SQLite data dir,
 //! spoken to over real HTTP through bridge-core's client.
 
+mod ably_js;
 mod access;
 mod flow;
 mod input;

@@ -63,6 +63,12 @@ impl TestHub {
         (self.client(Credential::Jwt(token)), session.user_id.into_string())
     }
 
+    /// Registers a user and returns its raw JWT and id.
+    pub async fn user_jwt(&self, name: &str) -> (String, String) {
+        let session = self.anonymous().register(&Credentials::new(name, "correct horse")).await.expect("register");
+        (session.token.expect("register returns a token").expose().to_owned(), session.user_id.into_string())
+    }
+
     /// An org of `owner` on `plan`.
     pub async fn org(&self, owner: &Client, name: &str, plan: PlanId) -> Org {
         let org = owner.create_org(&CreateOrg { name: name.into() }).await.expect("create org");
