@@ -23,3 +23,6 @@ pub mod signing;
 
 #[cfg(feature = "client")]
 pub mod client;
+
+#[cfg(feature = "realtime")]
+pub mod realtime;

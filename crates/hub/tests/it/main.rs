@@ -7,6 +7,7 @@ mod flow;
 mod input;
 mod oauth;
 mod quotas;
+mod realtime_client;
 mod realtime_token;
 mod realtime_ws;
 mod restart;

@@ -90,6 +90,24 @@ impl TestHub {
         self.client(Credential::from_token(created.key.expose()))
     }
 
+    /// Stops the hub and starts a new one on the same address and data directory.
+    pub async fn restart(self, pause: Duration) -> Self {
+        let addr: SocketAddr = self.base.trim_start_matches("http://").parse().expect("addr");
+        let config = (*self.state.config).clone();
+        let dir = self.stop().await;
+        tokio::time::sleep(pause).await;
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind the same port");
+        let state = jaibber_hub::open(config).expect("reopen hub");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn({
+            let (state, shutdown) = (state.clone(), shutdown.clone());
+            async move {
+                jaibber_hub::serve(state, listener, shutdown).await.expect("serve");
+            }
+        });
+        Self { base: format!("http://{addr}"), state, shutdown, task, dir }
+    }
+
     pub async fn stop(self) -> TempDir {
         self.shutdown.cancel();
         let _ = self.task.await;
