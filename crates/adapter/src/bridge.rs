@@ -9,9 +9,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use bridge_core::realtime::RealtimeOptions;
+
 use crate::config::{BridgeConfig, Mode};
+use crate::live::LiveLink;
 use crate::metrics::Metrics;
 use crate::receive::poll::Poller;
+use crate::receive::realtime::RealtimeReceiver;
 use crate::receive::webhook::{self, WebhookContext};
 use crate::registration;
 use crate::relay::{AgentRuntime, Relay};
@@ -33,9 +37,28 @@ pub enum BridgeError {
     /// Webhook mode without any secret.
     #[error("webhook mode has no secret; set JAIBBER_WEBHOOK_SECRET or --public-url")]
     NoSecret,
+    /// Stopped before it started.
+    #[error("stopped before the bridge started")]
+    Stopped,
     /// Serving failed.
     #[error("serving HTTP")]
     Serve(#[source] std::io::Error),
+}
+
+/// Who the credential is (`GET /api/auth/me`), retried until it answers or shutdown.
+async fn identity(client: &Client, shutdown: &CancellationToken) -> Result<bridge_core::model::Me, BridgeError> {
+    let mut delay = std::time::Duration::from_millis(500);
+    loop {
+        match client.me().await {
+            Ok(me) => return Ok(me),
+            Err(err @ bridge_core::client::ClientError::Api { status: 401 | 403, .. }) => return Err(err.into()),
+            Err(err) => tracing::warn!(error = %err, ?delay, "could not read the bridge's identity; retrying"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return Err(BridgeError::Stopped),
+            () = tokio::time::sleep(delay) => delay = (delay * 2).min(std::time::Duration::from_secs(30)),
+        }
+    }
 }
 
 /// Runs the bridge on `listener` until `shutdown`.
@@ -97,6 +120,14 @@ pub async fn run(config: BridgeConfig, listener: TcpListener, shutdown: Cancella
         });
     }
 
+    let live = if config.mode == Mode::Realtime {
+        let me = identity(&client, &shutdown).await?;
+        let realtime = bridge_core::realtime::Realtime::connect(client.clone(), RealtimeOptions::default());
+        Some(Arc::new(LiveLink::new(realtime, me, config.agents.clone())))
+    } else {
+        None
+    };
+
     let relay = Arc::new(Relay {
         store: store.clone(),
         client: client.clone(),
@@ -104,10 +135,11 @@ pub async fn run(config: BridgeConfig, listener: TcpListener, shutdown: Cancella
         metrics: metrics.clone(),
         notify: notify.clone(),
         max_attempts: config.max_attempts,
+        live: live.clone(),
     });
     tasks.spawn(relay.run(shutdown.clone()));
 
-    if config.mode == Mode::Poll {
+    if matches!(config.mode, Mode::Poll | Mode::Realtime) {
         let poller = Poller {
             store: store.clone(),
             client: client.clone(),
@@ -117,7 +149,15 @@ pub async fn run(config: BridgeConfig, listener: TcpListener, shutdown: Cancella
             metrics: metrics.clone(),
             notify: notify.clone(),
         };
-        tasks.spawn(poller.run(shutdown.clone()));
+        match live {
+            Some(live) => {
+                let receiver = RealtimeReceiver { poller: Arc::new(poller), live };
+                tasks.spawn(receiver.run(shutdown.clone()));
+            }
+            None => {
+                tasks.spawn(poller.run(shutdown.clone()));
+            }
+        }
     }
 
     let context = Arc::new(WebhookContext {

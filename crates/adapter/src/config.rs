@@ -20,6 +20,9 @@ pub enum Mode {
     Webhook,
     /// The bridge polls messages and tasks over REST (no public URL needed).
     Poll,
+    /// The bridge listens on the project channels in realtime, shows its agents in
+    /// presence, streams answers live, and catches up from REST after a drop.
+    Realtime,
 }
 
 /// Which kind of agent back-end a flag-defined agent uses.

@@ -11,6 +11,7 @@ pub mod backend;
 pub mod bridge;
 pub mod config;
 pub mod demo_agent;
+pub mod live;
 pub mod metrics;
 pub mod quickstart;
 pub mod receive;

@@ -63,6 +63,9 @@ pub struct Relay {
     pub notify: Arc<Notify>,
     /// Attempts for failures the agent reports.
     pub max_attempts: u32,
+    /// In realtime mode: answers to messages are streamed live (typing, chunks,
+    /// response) before they are stored.
+    pub live: Option<Arc<crate::live::LiveLink>>,
 }
 
 /// An id derived from an inbox key, stable across restarts.
@@ -142,7 +145,10 @@ impl Relay {
 
     #[tracing::instrument(skip_all, fields(key = %item.key, agent = %agent.config.name))]
     async fn process(&self, agent: &AgentRuntime, item: Item) {
+        let deregistered =
+            self.live.as_ref().is_some_and(|live| !live.active_agents().iter().any(|a| a.name == agent.config.name));
         let outcome = match item.kind {
+            _ if deregistered => Outcome::Failed("the agent was deregistered from the channel".into()),
             ItemKind::Message => self.process_message(agent, &item).await,
             ItemKind::Task => self.process_task(agent, &item).await,
         };
@@ -259,6 +265,9 @@ impl Relay {
             message.responding_chain.as_deref().unwrap_or(&[]),
             name,
         );
+        if let Some(live) = &self.live {
+            return self.process_message_live(live, agent, item, &message, request, loop_fields).await;
+        }
         let (kind, text, purpose) = match self.answer(agent, item, request).await {
             Ok(AgentReply::Answer(text) | AgentReply::NeedsInput(text)) => (MessageType::Response, text, "reply"),
             Err(Outcome::Failed(reason)) => (MessageType::Error, format!("Agent error: {reason}"), "error"),
@@ -274,6 +283,85 @@ impl Relay {
             Ok(()) if kind == MessageType::Error => Outcome::Failed("the agent failed; the error was posted".into()),
             Ok(()) => Outcome::Done,
             Err(outcome) => outcome,
+        }
+    }
+
+    /// Realtime mode: the agent's tokens go out live as they come; the answer is stored in
+    /// the inbox, then published as `response` and persisted under the answer's id. A
+    /// retry after a crash streams the stored answer instead of asking the agent again.
+    async fn process_message_live(
+        &self,
+        live: &crate::live::LiveLink,
+        agent: &AgentRuntime,
+        item: &Item,
+        message: &Message,
+        request: AgentRequest,
+        loop_fields: ReplyLoopFields,
+    ) -> Outcome {
+        use bridge_core::realtime::stream::{CHUNK_EVERY, ReplyEvent, stream_reply_events};
+        let reply = bridge_core::routing::reply::ReplyStream {
+            from: live.me.user_id.clone(),
+            agent_name: agent.config.name.clone(),
+            project_id: message.project_id.clone(),
+            response_id: derived_id(&item.key, "reply"),
+            parent_message_id: Some(message.id.clone()),
+            loop_fields,
+        };
+        let (events, receiver) = tokio::sync::mpsc::unbounded_channel::<ReplyEvent>();
+        let tokens = futures_util::stream::unfold(receiver, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let channel = live.channel(&message.project_id);
+        let client = self.client.clone();
+        let streamer =
+            tokio::spawn(async move { stream_reply_events(&channel, &client, &reply, tokens, CHUNK_EVERY).await });
+        let final_event = if let Some(answer) = &item.answer {
+            ReplyEvent::Final(answer.clone())
+        } else {
+            let sender = events.clone();
+            let started = Instant::now();
+            let mut on_text = |piece: &str| {
+                let _ = sender.send(ReplyEvent::Token(piece.to_owned()));
+            };
+            let call = agent.backend.call(&request, &mut on_text);
+            let result = tokio::time::timeout(agent.config.timeout, call).await;
+            self.metrics.observe_agent(started.elapsed());
+            let failure = match result {
+                Ok(Ok(AgentReply::Answer(text) | AgentReply::NeedsInput(text))) => {
+                    if let Err(err) = self.store.save_answer(&item.key, &text, false).await {
+                        streamer.abort();
+                        return Outcome::Retry(format!("could not store the answer: {err}"));
+                    }
+                    Ok(ReplyEvent::Final(text))
+                }
+                Ok(Err(err)) => Err(self.agent_failure(item, &err)),
+                Err(_) => Err(self.agent_failure(
+                    item,
+                    &BackendError::Unavailable(format!("no answer within {} s", agent.config.timeout.as_secs())),
+                )),
+            };
+            match failure {
+                Ok(event) => event,
+                Err(Outcome::Failed(reason)) => ReplyEvent::Failed(format!("Agent error: {reason}")),
+                Err(other) => {
+                    // Retryable: nothing is stored; the next attempt streams again under the same id.
+                    streamer.abort();
+                    return other;
+                }
+            }
+        };
+        let failed = matches!(final_event, ReplyEvent::Failed(_));
+        let _ = events.send(final_event);
+        drop(events);
+        match streamer.await {
+            Ok(Ok(streamed)) => {
+                tracing::debug!(
+                    chunks = streamed.chunks,
+                    publish_failures = streamed.publish_failures,
+                    "answer streamed"
+                );
+                if failed { Outcome::Failed("the agent failed; the error was posted".into()) } else { Outcome::Done }
+            }
+            Ok(Err(err)) => client_failure(&err),
+            Err(err) => Outcome::Retry(format!("streaming task ended: {err}")),
         }
     }
 

@@ -50,7 +50,7 @@ pub const PROJECTS_EVERY: Duration = Duration::from_secs(30);
 
 /// A poll failure (logged; the next round tries again).
 #[derive(Debug, thiserror::Error)]
-enum PollError {
+pub(crate) enum PollError {
     #[error(transparent)]
     Client(#[from] bridge_core::client::ClientError),
     #[error(transparent)]
@@ -88,7 +88,7 @@ impl Poller {
         }
     }
 
-    async fn projects(&self) -> Result<Vec<ProjectId>, PollError> {
+    pub(crate) async fn projects(&self) -> Result<Vec<ProjectId>, PollError> {
         Ok(match &self.projects {
             Some(list) => list.clone(),
             None => self.client.list_projects().await?.into_iter().map(|p| p.id).collect(),
@@ -106,7 +106,7 @@ impl Poller {
         Ok(())
     }
 
-    async fn poll_messages(&self, project: &ProjectId) -> Result<(), PollError> {
+    pub(crate) async fn poll_messages(&self, project: &ProjectId) -> Result<(), PollError> {
         let name = format!("messages:{project}");
         let mut cursor = match self.store.cursor(&name).await? {
             Some(cursor) => cursor,
@@ -149,7 +149,7 @@ impl Poller {
         }
     }
 
-    async fn poll_tasks(&self, project: &ProjectId) -> Result<(), PollError> {
+    pub(crate) async fn poll_tasks(&self, project: &ProjectId) -> Result<(), PollError> {
         for agent in &self.agents {
             let page = self
                 .client

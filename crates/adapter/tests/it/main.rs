@@ -4,6 +4,7 @@ mod backends;
 mod cli;
 mod durability;
 mod poll;
+mod realtime;
 mod support;
 mod tasks;
 mod webhook;

@@ -106,6 +106,8 @@ pub struct Llm {
     pub failing_status: Arc<AtomicU16>,
     /// Delay before each answer, ms.
     pub delay_ms: Arc<AtomicU64>,
+    /// Delay between streamed pieces, ms (0: all at once).
+    pub piece_delay_ms: Arc<AtomicU64>,
     pub calls: Arc<Mutex<Vec<(String, String)>>>,
 }
 
@@ -156,6 +158,24 @@ async fn answer(State(llm): State<Llm>, headers: HeaderMap, Json(body): Json<Val
             .into_response();
     }
     let text = format!("stub answer: {line}");
+    let piece_delay = llm.piece_delay_ms.load(Ordering::SeqCst);
+    if body["stream"] == true && piece_delay > 0 {
+        let pieces: Vec<String> = text.split_inclusive(' ').map(str::to_owned).collect();
+        let events = futures_util::stream::unfold((pieces.into_iter(), false), move |(mut pieces, done)| async move {
+            if done {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(piece_delay)).await;
+            let frame = match pieces.next() {
+                Some(piece) => format!("data: {}\n\n", json!({"choices": [{"index": 0, "delta": {"content": piece}}]})),
+                None => {
+                    return Some((Ok::<_, std::convert::Infallible>("data: [DONE]\n\n".to_owned()), (pieces, true)));
+                }
+            };
+            Some((Ok(frame), (pieces, false)))
+        });
+        return ([("content-type", "text/event-stream")], axum::body::Body::from_stream(events)).into_response();
+    }
     if body["stream"] == true {
         let mut sse = String::new();
         for piece in text.split_inclusive(' ') {

@@ -45,6 +45,12 @@ impl Client {
         self.send_json::<Single<Task>>(request).await.map(|s| s.0)
     }
 
+    /// One task (`GET /api/tasks/{taskId}`).
+    pub async fn get_task(&self, task: &TaskId) -> Result<Task, ClientError> {
+        let request = Request::get(format!("/api/tasks/{}", segment(task.as_str())));
+        self.send_json::<Single<Task>>(request).await.map(|s| s.0)
+    }
+
     /// Updates a task (`PATCH /api/tasks/{taskId}`). Status changes follow the task state
     /// machine; repeating the current status is a no-op, so the call is retried safely.
     pub async fn update_task(&self, task: &TaskId, body: &UpdateTask) -> Result<Task, ClientError> {

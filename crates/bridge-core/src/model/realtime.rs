@@ -153,6 +153,41 @@ impl ChatPayload {
     }
 }
 
+impl ChatPayload {
+    /// The message this payload announces, for `message` and `response`/`error` payloads
+    /// (the inverse of [`ChatPayload::from_stored`]); `None` for `typing`, `chunk`,
+    /// `deregister` and unknown types. `createdAt` is left unset: the realtime event
+    /// carries no server timestamp of the stored message.
+    #[must_use]
+    pub fn to_message(&self) -> Option<super::message::Message> {
+        use super::message::{Message, MessageType, SenderType};
+        let kind = match &self.kind {
+            ChatType::Message => MessageType::Message,
+            ChatType::Response | ChatType::Done => MessageType::Response,
+            ChatType::Error => MessageType::Error,
+            _ => return None,
+        };
+        let is_agent = self.is_agent_message == Some(true) || self.agent_name.is_some();
+        Some(Message {
+            id: self.message_id.clone(),
+            project_id: self.project_id.clone(),
+            sender_id: (!self.from.as_str().is_empty()).then(|| self.from.clone()),
+            sender_type: if is_agent { SenderType::Agent } else { SenderType::User },
+            sender_name: self.agent_name.clone().unwrap_or_else(|| self.from_username.clone()),
+            kind,
+            text: self.text.clone(),
+            mentions: self.mentions.clone(),
+            parent_message_id: self.parent_message_id.clone(),
+            attachments: self.attachments.clone(),
+            response_depth: self.response_depth,
+            responding_chain: self.responding_chain.clone(),
+            is_task_notification: self.is_task_notification,
+            created_at: None,
+            extra: Extra::new(),
+        })
+    }
+}
+
 /// The data of a realtime `task` event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

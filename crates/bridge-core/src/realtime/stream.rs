@@ -38,6 +38,18 @@ async fn publish(channel: &Channel, payload: &ChatPayload, failures: &mut usize)
     }
 }
 
+/// One step of an agent's answer, for [`stream_reply_events`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyEvent {
+    /// More text.
+    Token(String),
+    /// The complete answer. Overrides the tokens seen so far (a back-end that does not
+    /// stream sends only this); anything it adds beyond them goes out as a last chunk.
+    Final(String),
+    /// The agent failed.
+    Failed(String),
+}
+
 /// Streams `tokens` into `channel` as the reply described by `reply`, then persists the
 /// answer through `rest`. Realtime publish failures are counted, not fatal: the persisted
 /// message is the record. Fails only when persisting fails.
@@ -52,9 +64,28 @@ where
     S: Stream<Item = Result<String, E>>,
     E: Display,
 {
+    let events = tokens.map(|token| match token {
+        Ok(text) => ReplyEvent::Token(text),
+        Err(err) => ReplyEvent::Failed(err.to_string()),
+    });
+    stream_reply_events(channel, rest, reply, events, flush_every).await
+}
+
+/// [`stream_reply`] over [`ReplyEvent`]s. The stream ending without `Final` or `Failed`
+/// means the tokens were the whole answer.
+pub async fn stream_reply_events<S>(
+    channel: &Channel,
+    rest: &Client,
+    reply: &ReplyStream,
+    events: S,
+    flush_every: Duration,
+) -> Result<StreamedReply, ClientError>
+where
+    S: Stream<Item = ReplyEvent>,
+{
     let mut failures = 0;
     publish(channel, &reply.typing(), &mut failures).await;
-    let mut tokens = std::pin::pin!(tokens);
+    let mut events = std::pin::pin!(events);
     let mut text = String::new();
     let mut pending = String::new();
     let mut chunks = 0;
@@ -64,13 +95,20 @@ where
     ticker.tick().await;
     loop {
         tokio::select! {
-            token = tokens.next() => match token {
-                Some(Ok(piece)) => {
+            event = events.next() => match event {
+                Some(ReplyEvent::Token(piece)) => {
                     text.push_str(&piece);
                     pending.push_str(&piece);
                 }
-                Some(Err(err)) => {
-                    failure = Some(err.to_string());
+                Some(ReplyEvent::Final(complete)) => {
+                    if let Some(rest_of_it) = complete.strip_prefix(text.as_str()) {
+                        pending.push_str(rest_of_it);
+                    }
+                    text = complete;
+                    break;
+                }
+                Some(ReplyEvent::Failed(reason)) => {
+                    failure = Some(reason);
                     break;
                 }
                 None => break,
@@ -83,7 +121,7 @@ where
             }
         }
     }
-    if !pending.is_empty() {
+    if !pending.is_empty() && failure.is_none() {
         publish(channel, &reply.chunk(std::mem::take(&mut pending)), &mut failures).await;
         chunks += 1;
     }
