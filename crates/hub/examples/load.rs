@@ -20,8 +20,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use anyhow::{Context as _, bail};
 use axum::routing::post;
+use common::{percentile, rss_kib};
 
 #[derive(Debug, clap::Parser)]
 struct Args {
@@ -37,26 +40,6 @@ struct Args {
     /// The hub binary (default: next to this example, in target/release).
     #[arg(long)]
     hub: Option<PathBuf>,
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
 }
 
 /// Prints the deliveries that are not `delivered`, with their attempts.

@@ -48,6 +48,15 @@ pub struct ServeArgs {
     /// Do not enforce plan limits (a private hub where every org is unlimited).
     #[arg(long, env = "JAIBBER_HUB_NO_PLAN_LIMITS")]
     pub no_plan_limits: bool,
+    /// Realtime connections allowed per client id (user); default 100.
+    #[arg(long, env = "JAIBBER_HUB_REALTIME_MAX_CONNECTIONS")]
+    pub realtime_max_connections: Option<usize>,
+    /// Channels one realtime connection may attach; default 200.
+    #[arg(long, env = "JAIBBER_HUB_REALTIME_MAX_CHANNELS")]
+    pub realtime_max_channels: Option<usize>,
+    /// Largest realtime message payload in bytes; default 65536.
+    #[arg(long, env = "JAIBBER_HUB_REALTIME_MAX_MESSAGE_SIZE")]
+    pub realtime_max_message_size: Option<usize>,
 }
 
 /// The TOML file: every field optional.
@@ -78,6 +87,26 @@ pub struct FileConfig {
     pub jwt_secret: Option<String>,
     /// GitHub OAuth settings.
     pub github: Option<GithubConfig>,
+    /// Realtime limits (`[realtime]`).
+    pub realtime: Option<RealtimeFile>,
+}
+
+/// The `[realtime]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct RealtimeFile {
+    /// See [`ServeArgs::realtime_max_connections`].
+    pub max_connections_per_client: Option<usize>,
+    /// See [`ServeArgs::realtime_max_channels`].
+    pub max_channels_per_connection: Option<usize>,
+    /// See [`ServeArgs::realtime_max_message_size`].
+    pub max_message_size: Option<usize>,
+    /// Seconds a dropped connection stays resumable; default 120.
+    pub connection_state_ttl_secs: Option<u64>,
+    /// Seconds a dropped connection's presence stays; default 15.
+    pub presence_grace_secs: Option<u64>,
+    /// Seconds a realtime token lives; default 3600.
+    pub token_ttl_secs: Option<u64>,
 }
 
 /// GitHub OAuth settings; the URLs are configurable so tests can use a fake GitHub.
@@ -204,6 +233,32 @@ impl HubConfig {
         }
         config.allow_http_webhooks = args.allow_http_webhooks || file.allow_http_webhooks.unwrap_or(false);
         config.enforce_plan_limits = !(args.no_plan_limits || file.no_plan_limits.unwrap_or(false));
+        let realtime = file.realtime.clone().unwrap_or_default();
+        let limits = &mut config.realtime;
+        if let Some(n) = args.realtime_max_connections.or(realtime.max_connections_per_client) {
+            limits.max_connections_per_client = n;
+        }
+        if let Some(n) = args.realtime_max_channels.or(realtime.max_channels_per_connection) {
+            limits.max_channels_per_connection = n;
+        }
+        if let Some(n) = args.realtime_max_message_size.or(realtime.max_message_size) {
+            if !(1024..=512 * 1024).contains(&n) {
+                problems.push(format!("realtime max message size {n} must be between 1024 and 524288 bytes"));
+            }
+            limits.max_message_size = n;
+        }
+        if let Some(secs) = realtime.connection_state_ttl_secs {
+            limits.connection_state_ttl = Duration::from_secs(secs);
+        }
+        if let Some(secs) = realtime.presence_grace_secs {
+            limits.presence_grace = Duration::from_secs(secs);
+        }
+        if let Some(secs) = realtime.token_ttl_secs {
+            if secs == 0 || secs > 86_400 {
+                problems.push(format!("realtime token ttl {secs} s must be between 1 and 86400"));
+            }
+            limits.token_ttl = Duration::from_secs(secs);
+        }
         if let Some(delays) = args.webhook_retry_delays.clone().or(file.webhook_retry_delays) {
             match parse_delays(&delays) {
                 Ok(parsed) => config.webhook_retry_delays = parsed,
@@ -287,6 +342,19 @@ mod tests {
         let problems = HubConfig::resolve(&args, Some("webhook_timeout = \"ten\"\nbogus = 1")).expect_err("invalid");
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("unknown field")), "{problems:?}");
+    }
+
+    #[test]
+    fn realtime_limits_come_from_flags_and_the_realtime_table() {
+        let args = ServeArgs { realtime_max_channels: Some(7), ..ServeArgs::default() };
+        let file = "[realtime]\nmax_connections_per_client = 5\nmax_channels_per_connection = 9\ntoken_ttl_secs = 60";
+        let config = HubConfig::resolve(&args, Some(file)).expect("valid");
+        assert_eq!((config.realtime.max_connections_per_client, config.realtime.max_channels_per_connection), (5, 7));
+        assert_eq!(config.realtime.token_ttl, Duration::from_secs(60));
+        let problems =
+            HubConfig::resolve(&ServeArgs::default(), Some("[realtime]\ntoken_ttl_secs = 0\nmax_message_size = 10"))
+                .expect_err("invalid");
+        assert_eq!(problems.len(), 2, "{problems:?}");
     }
 
     #[test]

@@ -179,6 +179,12 @@ pub async fn serve(state: AppState, listener: TcpListener, shutdown: Cancellatio
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "jaibber hub listening");
     }
+    // No Nagle delay: realtime frames and small JSON answers go out at once.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::trace!(%err, "could not set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned()).await;
     shutdown.cancel();
     let _ = worker.await;

@@ -48,7 +48,12 @@ pub async fn connect(
     State(state): State<AppState>,
     Query(query): Query<ConnectQuery>,
 ) -> Response {
-    ws.max_message_size(MAX_FRAME).on_upgrade(move |socket| run(state, socket, query))
+    // Small socket buffers: an idle connection costs kilobytes, not the 2 × 128 KiB
+    // tungstenite reserves by default. Writes are batched and flushed explicitly.
+    ws.max_message_size(MAX_FRAME)
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .on_upgrade(move |socket| run(state, socket, query))
 }
 
 struct Writer {
@@ -57,15 +62,34 @@ struct Writer {
 }
 
 impl Writer {
+    fn frame_of(&self, bytes: Bytes) -> Option<Frame> {
+        match self.format {
+            Format::Json => Utf8Bytes::try_from(bytes).ok().map(Frame::Text),
+            Format::Msgpack => Some(Frame::Binary(bytes)),
+        }
+    }
+
     async fn bytes(&mut self, bytes: Bytes) -> bool {
-        let frame = match self.format {
-            Format::Json => match Utf8Bytes::try_from(bytes) {
-                Ok(text) => Frame::Text(text),
-                Err(_) => return false,
-            },
-            Format::Msgpack => Frame::Binary(bytes),
-        };
-        self.sink.send(frame).await.is_ok()
+        match self.frame_of(bytes) {
+            Some(frame) => self.sink.send(frame).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Writes `first` and whatever else is queued (up to a batch), then flushes once.
+    async fn events(&mut self, first: Bytes, queue: &mut mpsc::Receiver<super::session::Outbound>) -> bool {
+        let Some(frame) = self.frame_of(first) else { return false };
+        if self.sink.feed(frame).await.is_err() {
+            return false;
+        }
+        for _ in 0..64 {
+            let Ok(event) = queue.try_recv() else { break };
+            let Some(frame) = self.frame_of(event.encoded(self.format)) else { return false };
+            if self.sink.feed(frame).await.is_err() {
+                return false;
+            }
+        }
+        self.sink.flush().await.is_ok()
     }
 
     async fn frame(&mut self, message: &ProtocolMessage) -> bool {
@@ -234,7 +258,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
                 }
             }
             Some(event) = queue.recv() => {
-                if !writer.bytes(event.encoded(format)).await {
+                if !writer.events(event.encoded(format), &mut queue).await {
                     break Ending::Dropped;
                 }
             }

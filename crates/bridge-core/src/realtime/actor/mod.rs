@@ -420,13 +420,14 @@ impl Actor {
     async fn open(&mut self, token: &str) -> Result<Socket, Opened> {
         let url = self.url(token);
         let attempt = async {
-            let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str()).await.map_err(|err| {
-                Opened::Retry(Some(ErrorInfo::new(
-                    80_000,
-                    0,
-                    format!("WebSocket connect failed: {}", redact(&err.to_string())),
-                )))
-            })?;
+            let (mut socket, _) =
+                tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await.map_err(|err| {
+                    Opened::Retry(Some(ErrorInfo::new(
+                        80_000,
+                        0,
+                        format!("WebSocket connect failed: {}", redact(&err.to_string())),
+                    )))
+                })?;
             loop {
                 match socket.next().await {
                     Some(Ok(frame)) => {
