@@ -1,7 +1,7 @@
 //! A realtime client for Jaibber's Ably-protocol layer (feature `realtime`).
 //!
 //! [`Realtime::connect`] starts one connection actor over `tokio-tungstenite`: token auth
-//! through the REST [`Client`](crate::client::Client) (`POST /api/ably/token`, then
+//! through the REST [`Client`] (`POST /api/ably/token`, then
 //! `requestToken`), renewed in-band before expiry in a task of its own, json or msgpack,
 //! reconnect with jittered backoff, resume with the connection key and re-attach with
 //! each channel's `channelSerial`, protocol heartbeats and an idle timeout.

@@ -21,6 +21,22 @@ pub fn insert(conn: &Connection, agent: &Agent, org: &str) -> DbResult<bool> {
     Ok(changed == 1)
 }
 
+/// The org's agent named `name` (case-insensitively), with its last heartbeat.
+pub fn find_by_name(conn: &Connection, org: &str, name: &str, now_ms: i64) -> DbResult<Option<Agent>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .prepare_cached("SELECT body, last_seen_ms FROM agents WHERE org_id = ?1 AND name = ?2")?
+        .query_row(params![org, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(body, seen)| Ok(with_liveness(from_json(&body)?, seen, now_ms))).transpose()
+}
+
+/// Replaces an agent's stored description (its id, org and name stay).
+pub fn update_body(conn: &Connection, agent: &Agent) -> DbResult<()> {
+    conn.prepare_cached("UPDATE agents SET body = ?2 WHERE id = ?1")?
+        .execute(params![agent.id.as_str(), to_json(agent)?])?;
+    Ok(())
+}
+
 /// Finds an agent (with its org id).
 pub fn get(conn: &Connection, id: &str, now_ms: i64) -> DbResult<Option<(Agent, String)>> {
     let row: Option<(String, String, Option<i64>)> = conn

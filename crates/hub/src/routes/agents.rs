@@ -37,11 +37,36 @@ pub async fn register(
     if name.contains('@') {
         return Err(ApiError::invalid("name must not contain '@'; it is what people type after it"));
     }
-    let agent = state
+    let (agent, fresh) = state
         .db
         .write(move |tx| {
             let access = org_access(tx, &caller, &org)?;
             access.require_admin_or_scope(&caller, Some(&Scope::AgentsWrite))?;
+            // Registering a name the org already has is a re-registration (an agent process
+            // that lost its state, like the official adapters after a restart): the agent
+            // keeps its id and takes the new description. Names stay unique per org, since
+            // @mentions route by name.
+            if let Some(mut existing) = agents::find_by_name(tx, &org, &name, clock::now_ms())? {
+                existing.description = body.description;
+                existing.vendor = if body.vendor.is_known() { body.vendor } else { Vendor::Custom };
+                existing.capabilities = body.capabilities;
+                existing.services = body.services;
+                existing.discoverable = body.discoverable;
+                existing.endpoint_url = body.endpoint_url;
+                let mut stored = existing.clone();
+                stored.last_seen_at = None;
+                stored.is_online = false;
+                agents::update_body(tx, &stored)?;
+                events::audit(
+                    tx,
+                    &org,
+                    Some(&caller),
+                    "agent.reregistered",
+                    Some(("agent", existing.id.as_str())),
+                    json!({ "name": name }),
+                )?;
+                return Ok((existing, false));
+            }
             check_org(tx, policy, &access.org, Quota::Agents)?;
             let agent = Agent {
                 id: AgentId::new(uuid::Uuid::new_v4().to_string()),
@@ -72,10 +97,11 @@ pub async fn register(
                 Some(("agent", agent.id.as_str())),
                 json!({ "name": name }),
             )?;
-            Ok(agent)
+            Ok((agent, true))
         })
         .await?;
-    Ok(created(bridge_core::model::DataEnvelope { data: agent }))
+    let body = bridge_core::model::DataEnvelope { data: agent };
+    Ok(if fresh { created(body) } else { (StatusCode::OK, Json(body)).into_response() })
 }
 
 /// `GET /api/orgs/{org}/agents`.

@@ -182,8 +182,27 @@ async fn agents_register_heartbeat_discover_and_assign() {
         .expect("register");
     let hidden = agent_key.register_agent(&org.id, &RegisterAgent::new("Private")).await.expect("register");
     assert!(!coder.is_online);
-    let dup = agent_key.register_agent(&org.id, &RegisterAgent::new("coder")).await.expect_err("duplicate name");
-    assert_eq!(dup.status(), Some(409));
+    // Registering the same name again (an agent process that lost its state) keeps the id
+    // and takes the new description; names stay unique per org.
+    let again = agent_key
+        .register_agent(
+            &org.id,
+            &RegisterAgent::new("coder")
+                .description("reviews code")
+                .services(["code-review"])
+                .vendor(Vendor::Anthropic)
+                .discoverable(true),
+        )
+        .await
+        .expect("re-register");
+    assert_eq!(
+        (again.id.clone(), again.name.as_str(), again.description.as_deref()),
+        (coder.id.clone(), "Coder", Some("reviews code"))
+    );
+    assert_eq!(
+        alice.list_agents(&org.id).await.expect("list").iter().filter(|a| a.name.eq_ignore_ascii_case("coder")).count(),
+        1
+    );
     let beat = agent_key.heartbeat(&coder.id).await.expect("heartbeat");
     assert!(beat.ok);
     let listed = alice.list_agents(&org.id).await.expect("list");
