@@ -31,7 +31,7 @@ pub fn emit(conn: &Connection, org: Option<&str>, project: Option<&str>, payload
             payload: payload.clone(),
             extra: Default::default(),
         };
-        let body = serde_json::to_vec(&event)?;
+        let body = serde_json::to_vec(&with_nested_message(serde_json::to_value(&event)?))?;
         deliveries::enqueue(
             conn,
             &deliveries::NewDelivery {
@@ -46,6 +46,21 @@ pub fn emit(conn: &Connection, org: Option<&str>, project: Option<&str>, payload
         )?;
     }
     Ok(hooks.len())
+}
+
+/// `message.created` carries the message twice: as `data` itself (protocol.md section 4,
+/// the API reference) and as `data.message` (the shape the official OpenClaw adapter
+/// reads), so receivers written against either work unchanged.
+fn with_nested_message(mut event: Value) -> Value {
+    if event.get("event").and_then(Value::as_str) == Some("message.created")
+        && let Some(data) = event.get_mut("data")
+        && let Some(object) = data.as_object_mut()
+        && !object.contains_key("message")
+    {
+        let copy = Value::Object(object.clone());
+        object.insert("message".into(), copy);
+    }
+    event
 }
 
 /// Appends an audit entry for an action by `caller` (or the system when `None`).

@@ -184,7 +184,8 @@ impl RawEnvelope {
     }
 }
 
-/// Brings the adapter's `{message: {...}}` shape to the flat one, and fills a missing
+/// Brings the adapter's `{message: {...}}` shape to the flat one (dropping a nested copy
+/// that sits beside the flat fields), and fills a missing
 /// `projectId` in `data` from the envelope.
 fn normalize_data(name: &WebhookEventName, data: &mut Value, envelope_project: Option<&ProjectId>) {
     let nested_key = match name {
@@ -193,6 +194,13 @@ fn normalize_data(name: &WebhookEventName, data: &mut Value, envelope_project: O
         _ => "",
     };
     if let Some(object) = data.as_object_mut() {
+        // Both shapes at once (the hub sends `message.created` so): the nested copy goes.
+        if !nested_key.is_empty()
+            && let (Some(id), Some(Value::Object(inner))) = (object.get("id"), object.get(nested_key))
+            && inner.get("id") == Some(id)
+        {
+            object.remove(nested_key);
+        }
         if !nested_key.is_empty()
             && !object.contains_key("id")
             && let Some(Value::Object(inner)) = object.remove(nested_key)

@@ -55,6 +55,12 @@ async fn register_to_signed_webhook() {
     assert_eq!(event.org_id.as_ref(), Some(&org.id));
     let WebhookPayload::MessageCreated(message) = event.payload else { panic!("{event:?}") };
     assert_eq!(message, posted, "the webhook carries the stored message");
+    let raw: serde_json::Value = serde_json::from_slice(&delivery.body).expect("json");
+    assert_eq!(
+        (raw["data"]["id"].as_str(), raw["data"]["message"]["id"].as_str()),
+        (Some(posted.id.as_str()), Some(posted.id.as_str())),
+        "flat as the reference says, and nested as the official adapter reads"
+    );
 
     // Task lifecycle: submitted → working → completed, with task.completed carrying the result.
     let task = bot
