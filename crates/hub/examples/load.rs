@@ -15,14 +15,13 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use axum::routing::post;
 use common::{percentile, rss_kib};
 
@@ -72,39 +71,11 @@ async fn report_undelivered(http: &reqwest::Client, base: &str, org: &str, key: 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = <Args as clap::Parser>::parse();
-    let hub_bin = match args.hub {
-        Some(path) => path,
-        None => std::env::current_exe()?
-            .parent()
-            .and_then(|p| p.parent())
-            .context("locating target dir")?
-            .join("jaibber-hub"),
-    };
-    if !hub_bin.exists() {
-        bail!("{} not found; run `cargo build --release -p jaibber-hub` first", hub_bin.display());
-    }
-    let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut hub = Command::new(&hub_bin)
-        .args(["serve", "--no-plan-limits", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("starting the hub")?;
+    let hub_bin = common::hub_binary(args.hub.clone())?;
+    let hub = common::HubProcess::start(&hub_bin, &[]).await?;
+    let base = hub.base.clone();
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
-    for _ in 0..200 {
-        if http.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let seed = Command::new(&hub_bin).args(["seed", "--json", "--data"]).arg(dir.path()).output()?;
-    let seed: serde_json::Value = serde_json::from_slice(&seed.stdout).context("seed output")?;
-    let (token, org, project) =
-        (seed["token"].as_str().unwrap(), seed["orgId"].as_str().unwrap(), seed["projectId"].as_str().unwrap());
+    let (token, org, project) = (hub.token.as_str(), hub.org.as_str(), hub.project.as_str());
     let key: serde_json::Value = http
         .post(format!("{base}/api/orgs/{org}/api-keys"))
         .bearer_auth(token)
@@ -115,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let key = key["key"].as_str().context("api key")?.to_owned();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle_rss = rss_kib(hub.id());
+    let idle_rss = rss_kib(hub.child.id());
 
     // Phase 1: POST messages.
     let url = format!("{base}/api/projects/{project}/messages");
@@ -125,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let peak_rss = Arc::new(AtomicU64::new(0));
     let sampler = {
-        let (peak, pid) = (peak_rss.clone(), hub.id());
+        let (peak, pid) = (peak_rss.clone(), hub.child.id());
         tokio::spawn(async move {
             while Instant::now() < deadline {
                 peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
@@ -221,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
     let target = stored.load(Ordering::Relaxed);
     let delivery_deadline = Instant::now() + Duration::from_secs(120);
     while received.load(Ordering::Relaxed) < target && Instant::now() < delivery_deadline {
-        peak_rss.fetch_max(rss_kib(hub.id()), Ordering::Relaxed);
+        peak_rss.fetch_max(rss_kib(hub.child.id()), Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let delivery_elapsed = delivery_start.elapsed();
@@ -258,7 +229,6 @@ async fn main() -> anyhow::Result<()> {
         idle_rss as f64 / 1024.0,
         peak_rss.load(Ordering::Relaxed) as f64 / 1024.0
     );
-    hub.kill()?;
-    let _ = hub.wait();
+    drop(hub);
     Ok(())
 }

@@ -35,6 +35,10 @@ impl TestHub {
         config.webhook_timeout = Duration::from_secs(2);
         tune(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::serve(config, listener, dir)
+    }
+
+    fn serve(config: HubConfig, listener: tokio::net::TcpListener, dir: TempDir) -> Self {
         let addr = listener.local_addr().expect("addr");
         let state = jaibber_hub::open(config).expect("open hub");
         let shutdown = CancellationToken::new();
@@ -97,15 +101,7 @@ impl TestHub {
         let dir = self.stop().await;
         tokio::time::sleep(pause).await;
         let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind the same port");
-        let state = jaibber_hub::open(config).expect("reopen hub");
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn({
-            let (state, shutdown) = (state.clone(), shutdown.clone());
-            async move {
-                jaibber_hub::serve(state, listener, shutdown).await.expect("serve");
-            }
-        });
-        Self { base: format!("http://{addr}"), state, shutdown, task, dir }
+        Self::serve(config, listener, dir)
     }
 
     pub async fn stop(self) -> TempDir {
