@@ -61,14 +61,50 @@ async fn identity(client: &Client, shutdown: &CancellationToken) -> Result<bridg
     }
 }
 
+/// What a running bridge shows the program that embeds it: the realtime link (realtime
+/// mode) and the counters, each filled in as the bridge gets that far.
+#[derive(Debug, Default)]
+pub struct BridgeObserver {
+    live: std::sync::OnceLock<Arc<LiveLink>>,
+    metrics: std::sync::OnceLock<Arc<Metrics>>,
+}
+
+impl BridgeObserver {
+    /// The realtime link, once a realtime-mode bridge has connected it.
+    #[must_use]
+    pub fn live(&self) -> Option<&Arc<LiveLink>> {
+        self.live.get()
+    }
+
+    /// The bridge's counters, once it has started.
+    #[must_use]
+    pub fn metrics(&self) -> Option<&Arc<Metrics>> {
+        self.metrics.get()
+    }
+}
+
 /// Runs the bridge on `listener` until `shutdown`.
 ///
 /// # Errors
 /// [`BridgeError`] when it cannot start or its listener fails.
 pub async fn run(config: BridgeConfig, listener: TcpListener, shutdown: CancellationToken) -> Result<(), BridgeError> {
+    run_observed(config, listener, shutdown, Arc::default()).await
+}
+
+/// [`run`], filling in `observer` as the bridge starts.
+///
+/// # Errors
+/// [`BridgeError`] when it cannot start or its listener fails.
+pub async fn run_observed(
+    config: BridgeConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    observer: Arc<BridgeObserver>,
+) -> Result<(), BridgeError> {
     let store = Store::open(&config.state_dir)?;
     let client = Client::builder(&config.hub).credential(config.credential.clone()).build()?;
     let metrics = Arc::new(Metrics::default());
+    let _ = observer.metrics.set(metrics.clone());
     let notify = Arc::new(Notify::new());
 
     let mut secrets = config.webhook_secrets.clone();
@@ -123,7 +159,9 @@ pub async fn run(config: BridgeConfig, listener: TcpListener, shutdown: Cancella
     let live = if config.mode == Mode::Realtime {
         let me = identity(&client, &shutdown).await?;
         let realtime = bridge_core::realtime::Realtime::connect(client.clone(), RealtimeOptions::default());
-        Some(Arc::new(LiveLink::new(realtime, me, config.agents.clone())))
+        let live = Arc::new(LiveLink::new(realtime, me, config.agents.clone()));
+        let _ = observer.live.set(live.clone());
+        Some(live)
     } else {
         None
     };

@@ -206,6 +206,8 @@ pub enum BackendConfig {
         /// Program and arguments; `{prompt}` is replaced by the prompt.
         argv: Vec<String>,
     },
+    /// An agent answered by the program that embeds the bridge (never from a file).
+    External(crate::backend::ExternalAgent),
 }
 
 /// One agent served by the bridge.

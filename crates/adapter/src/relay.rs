@@ -18,7 +18,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::backend::{AgentReply, AgentRequest, Backend, BackendError};
+use crate::backend::{AgentReply, AgentRequest, Backend, BackendError, RequestOrigin};
 use crate::config::AgentConfig;
 use crate::metrics::Metrics;
 use crate::store::{Item, ItemKind, Store};
@@ -259,6 +259,12 @@ impl Relay {
             prompt: message.text.clone(),
             kind: "message",
             project_id: message.project_id.to_string(),
+            origin: RequestOrigin {
+                source_id: message.id.to_string(),
+                sender_id: message.sender_id.as_ref().map(ToString::to_string),
+                sender_name: Some(message.sender_name.clone()),
+                created_at: message.created_at.as_ref().map(|t| t.as_str().to_owned()),
+            },
         };
         let loop_fields = ReplyLoopFields::after(
             message.response_depth.unwrap_or(0),
@@ -401,6 +407,12 @@ impl Relay {
             prompt: task.prompt(),
             kind: "task",
             project_id: task.project_id.to_string(),
+            origin: RequestOrigin {
+                source_id: task.id.to_string(),
+                sender_id: task.created_by.as_ref().map(ToString::to_string),
+                sender_name: task.created_by_name.clone(),
+                created_at: task.created_at.as_ref().map(|t| t.as_str().to_owned()),
+            },
         };
         let loop_fields = ReplyLoopFields::after(0, &[], name);
         let (update, text, kind, purpose) = match self.answer(agent, item, request).await {

@@ -9,7 +9,10 @@ mod http;
 mod openai;
 mod sse;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::future::BoxFuture;
 
 use crate::config::BackendConfig;
 
@@ -30,7 +33,38 @@ pub struct AgentRequest {
     pub kind: &'static str,
     /// The project.
     pub project_id: String,
+    /// Who and what the request comes from.
+    pub origin: RequestOrigin,
 }
+
+/// Who and what a request comes from, for back-ends that keep their own conversations
+/// (an OpenClaw session per project or per sender).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOrigin {
+    /// The message or task id.
+    pub source_id: String,
+    /// The sender's user id, when known.
+    pub sender_id: Option<String>,
+    /// The sender's display name.
+    pub sender_name: Option<String>,
+    /// When the message or task was created (RFC 3339).
+    pub created_at: Option<String>,
+}
+
+/// An agent reached through code rather than configuration: the embedding program
+/// answers the call (the OpenClaw channel engine forwards it to OpenClaw over JSON-RPC).
+pub trait AgentCaller: std::fmt::Debug + Send + Sync {
+    /// Asks the agent; `on_text` sees streamed text as it arrives.
+    fn call<'a>(
+        &'a self,
+        request: &'a AgentRequest,
+        on_text: &'a mut (dyn FnMut(&str) + Send),
+    ) -> BoxFuture<'a, Result<AgentReply, BackendError>>;
+}
+
+/// An [`AgentCaller`] as a back-end configuration value.
+#[derive(Clone, Debug)]
+pub struct ExternalAgent(pub Arc<dyn AgentCaller>);
 
 /// What the agent answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +138,7 @@ impl Backend {
             BackendConfig::Http { url, .. } => format!("http {url}"),
             BackendConfig::A2a { url, .. } => format!("a2a {url}"),
             BackendConfig::Command { argv } => format!("command {}", argv.first().map_or("", String::as_str)),
+            BackendConfig::External(_) => "external (answered by the embedding program)".into(),
         }
     }
 
@@ -114,7 +149,7 @@ impl Backend {
             BackendConfig::Openai { url, .. } | BackendConfig::Http { url, .. } | BackendConfig::A2a { url, .. } => {
                 Some(url)
             }
-            BackendConfig::Command { .. } => None,
+            BackendConfig::Command { .. } | BackendConfig::External(_) => None,
         }
     }
 
@@ -134,6 +169,7 @@ impl Backend {
             BackendConfig::Http { url, api_key } => http::call(&self.http, url, api_key.as_ref(), request).await,
             BackendConfig::A2a { url, api_key } => a2a::call(&self.http, url, api_key.as_ref(), request).await,
             BackendConfig::Command { argv } => command::call(argv, request).await,
+            BackendConfig::External(agent) => agent.0.call(request, on_text).await,
         }
     }
 }

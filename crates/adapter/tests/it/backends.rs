@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::routing::post;
-use jaibber_bridge::backend::{AgentReply, AgentRequest, Backend, BackendError};
+use jaibber_bridge::backend::{AgentReply, AgentRequest, Backend, BackendError, RequestOrigin};
 use jaibber_bridge::config::BackendConfig;
 use serde_json::{Value, json};
 
@@ -19,6 +19,7 @@ fn request(context: &str) -> AgentRequest {
         prompt: context.into(),
         kind: "message",
         project_id: "p1".into(),
+        origin: RequestOrigin { source_id: "m1".into(), ..RequestOrigin::default() },
     }
 }
 
