@@ -1,2 +1,5 @@
-//! Not built yet. This crate is a placeholder in the workspace layout; nothing in it
-//! works, and it exports nothing. See the README's status table.
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs, missing_debug_implementations)]
+
+pub mod engine;
+pub mod rpc;
