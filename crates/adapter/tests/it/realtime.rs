@@ -66,8 +66,13 @@ async fn realtime_mode_streams_answers_live_and_shows_presence() {
     assert!(kinds.iter().filter(|k| **k == ChatType::Chunk).count() >= 2, "tokens arrive in several chunks: {kinds:?}");
     assert_eq!((chunks.as_str(), response.text.as_str()), (expected, expected));
     assert_eq!((response.response_depth, response.parent_message_id.as_ref()), (Some(1), Some(&question.id)));
-    // Persisted once, under the id the chunks carried.
-    let replies = hub.replies_to(&question).await;
+    // Persisted once, under the id the chunks carried (the live `response` goes out just
+    // before the REST write, so the stored copy may trail it by a moment).
+    let replies = eventually(10, "the answer stored", || async {
+        let replies = hub.replies_to(&question).await;
+        (!replies.is_empty()).then_some(replies)
+    })
+    .await;
     assert_eq!(replies.len(), 1);
     assert_eq!((replies[0].id.clone(), replies[0].text.as_str()), (response.message_id.clone(), expected));
 

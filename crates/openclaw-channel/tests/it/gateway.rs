@@ -230,6 +230,12 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     let gateway = openclaw.start_gateway("gateway-1.log");
     wait_until_present(&hub, &gateway).await;
 
+    let status = openclaw.run(&["channels", "status"]).await;
+    assert!(
+        status.lines().any(|l| l.contains("Jaibber") && l.contains("running") && l.contains("connected")),
+        "the channel reports itself running and connected: {status}"
+    );
+
     let hello = hub.say("@Claw hello, what can you do?").await;
     let replies = hub.wait_for_reply(&hello, "Claw", FIRST_TURN).await;
     assert_eq!(replies[0].text, STUB_REPLY);
@@ -272,6 +278,13 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     let outbound = hub.messages().await.into_iter().find(|m| m.text == "Hello from the OpenClaw CLI");
     assert_eq!(outbound.map(|m| m.sender_name), Some("Claw".to_owned()), "the CLI's message is in the channel as Claw");
 
+    // The engine killed outright: it is started again and catches up.
+    let state = engine_state.to_string_lossy().into_owned();
+    let killed = std::process::Command::new("pkill").args(["-KILL", "-f", &state]).status().expect("pkill");
+    assert!(killed.success(), "the engine was running with its state dir on the command line");
+    let after_crash = hub.say("@Claw did you survive?").await;
+    hub.wait_for_reply(&after_crash, "Claw", FIRST_TURN).await;
+
     // Restart: what came in meanwhile is answered once; nothing old is answered again.
     gateway.stop().await;
     let missed = hub.say("@Claw are you back?").await;
@@ -280,13 +293,12 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     hub.wait_for_reply(&missed, "Claw", FIRST_TURN).await;
     let last = hub.say("@Claw last one").await;
     hub.wait_for_reply(&last, "Claw", TURN).await;
-    for message in [&hello, &second, &missed, &last] {
+    for message in [&hello, &second, &after_crash, &missed, &last] {
         assert_eq!(hub.replies_to(message, "Claw").await.len(), 1, "exactly one answer to {:?}", message.text);
     }
     gateway.stop().await;
 
     // The engine went with the gateway.
-    let state = engine_state.to_string_lossy().into_owned();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while std::process::Command::new("pgrep").args(["-f", &state]).status().is_ok_and(|s| s.success()) {
         assert!(tokio::time::Instant::now() < deadline, "the engine outlived the gateway");
