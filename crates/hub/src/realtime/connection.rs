@@ -20,13 +20,14 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::channels::SUBSCRIBER_BUFFER;
 use super::session::{Outbound, Session, now_ms};
 use super::{Parked, lock};
 use crate::state::AppState;
 
 /// Largest inbound frame.
 const MAX_FRAME: usize = 512 * 1024;
+/// How long a last frame and close may take before the socket is simply dropped.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Query of the realtime connection (RTN2).
 #[derive(Debug, Deserialize)]
@@ -102,9 +103,14 @@ impl Writer {
         }
     }
 
+    /// Sends a last error and closes; bounded, since a peer that stopped reading would
+    /// otherwise hold the write (and the connection) forever.
     async fn fail(mut self, action: Action, error: ErrorInfo) {
-        let _ = self.frame(&ProtocolMessage::with_error(action, error)).await;
-        let _ = self.sink.close().await;
+        let goodbye = async {
+            let _ = self.frame(&ProtocolMessage::with_error(action, error)).await;
+            let _ = self.sink.close().await;
+        };
+        let _ = tokio::time::timeout(GOODBYE_TIMEOUT, goodbye).await;
     }
 }
 
@@ -194,7 +200,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
     };
     tracing::Span::current().record("conn_id", connection_id.as_str());
     let taken_over = CancellationToken::new();
-    let (outbound, mut queue) = mpsc::channel::<Outbound>(SUBSCRIBER_BUFFER);
+    let (outbound, mut queue) = mpsc::channel::<Outbound>(state.realtime.limits.outbound_queue.max(1));
     let mut session = Session {
         capability: serde_json::from_str(&claims.capability).unwrap_or_default(),
         connection_key: format!("{}!{}!{connection_id}", state.realtime.epoch, hex::encode(rand::random::<[u8; 8]>())),
@@ -258,7 +264,19 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
                 }
             }
             Some(event) = queue.recv() => {
-                if !writer.events(event.encoded(format), &mut queue).await {
+                // A peer that stopped reading blocks this write once the socket buffers are
+                // full; its queue then fills, the forwarder marks it slow, and that ends the
+                // write here. Nothing more can be sent on that socket, so it is dropped
+                // (parked for resume) without a goodbye.
+                let slow = session.slow.clone();
+                let written = tokio::select! {
+                    written = writer.events(event.encoded(format), &mut queue) => written,
+                    () = slow.cancelled() => {
+                        tracing::info!("slow consumer dropped: its socket stopped draining");
+                        break Ending::Dropped;
+                    }
+                };
+                if !written {
                     break Ending::Dropped;
                 }
             }
@@ -290,7 +308,7 @@ async fn run(state: AppState, socket: WebSocket, query: ConnectQuery) {
             }
         }
     };
-    let _ = writer.sink.close().await;
+    let _ = tokio::time::timeout(GOODBYE_TIMEOUT, writer.sink.close()).await;
     finish(&state, session, ending);
 }
 

@@ -37,6 +37,9 @@ pub struct RealtimeLimits {
     pub max_inbound_rate: u32,
     /// Lifetime of the tokens `POST /api/ably/token` signs requests for.
     pub token_ttl: Duration,
+    /// Events queued for one connection before it counts as a slow consumer and is
+    /// disconnected (80020); bounds the memory a reader that stopped reading can hold.
+    pub outbound_queue: usize,
 }
 
 impl RealtimeLimits {
@@ -59,6 +62,7 @@ impl Default for RealtimeLimits {
             history_len: 2_000,
             max_inbound_rate: 2_000,
             token_ttl: Duration::from_millis(token::DEFAULT_TTL_MS),
+            outbound_queue: channels::SUBSCRIBER_BUFFER,
         }
     }
 }

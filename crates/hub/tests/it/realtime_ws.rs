@@ -461,3 +461,64 @@ async fn connection_and_channel_caps_and_shutdown() {
     let bye = first.next_of(Action::DISCONNECTED).await;
     assert_eq!(bye.error.map(|e| e.code), Some(errors::SERVER_SHUTDOWN));
 }
+
+#[tokio::test]
+async fn a_consumer_that_stops_reading_is_dropped_and_the_others_keep_their_feed() {
+    let Setup { hub, token, channel, .. } = setup_with(|c| {
+        c.realtime.outbound_queue = 8;
+        c.realtime.max_connections_per_client = 3;
+    })
+    .await;
+    let mut stalled = Conn::open(&hub, &token, Format::Json, "").await;
+    stalled.attach(&channel, &[], None).await;
+    let mut reader = Conn::open(&hub, &token, Format::Json, "").await;
+    reader.attach(&channel, &[], None).await;
+    let mut publisher = Conn::open(&hub, &token, Format::Json, "&echo=false").await;
+    publisher.attach(&channel, &[], None).await;
+
+    // 300 × 60 KiB = 18 MiB: far more than the socket buffers and the stalled connection's
+    // queue of 8 hold. The reader keeps up; the stalled connection never reads.
+    let published = 300;
+    let body = "x".repeat(60 * 1024);
+    let mut read = 0;
+    for n in 0..published {
+        let ack = publisher.publish(&channel, text_message("message", &format!("{n}:{body}"))).await;
+        assert_eq!(ack.action, Action::ACK, "publish {n} acknowledged");
+        while read < n + 1 {
+            let frame = reader.next().await;
+            read += frame.messages.as_ref().map_or(0, Vec::len);
+        }
+    }
+    assert_eq!(read, published, "a connection that reads gets every message");
+
+    // Dropped while it still stalls: its connection slot is free again (3 per client).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let fourth = Conn::open(&hub, &token, Format::Json, "").await.connected;
+        if fourth.action == Action::CONNECTED {
+            break;
+        }
+        assert_eq!(fourth.error.map(|e| e.code), Some(errors::CONNECTION_LIMIT));
+        assert!(tokio::time::Instant::now() < deadline, "the stalled connection still holds its slot");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The stalled connection was dropped: reading it now yields what was buffered, then
+    // the end, well short of everything that was published.
+    let mut delivered = 0;
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match stalled.socket.next().await {
+                Some(Ok(Frame::Text(text))) => {
+                    let frame = codec::decode(text.as_bytes(), Format::Json).expect("frame");
+                    delivered += frame.messages.as_ref().map_or(0, Vec::len);
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stalled connection was closed by the hub");
+    assert!(delivered < published, "the stalled connection got {delivered} of {published}: it was cut off");
+}
