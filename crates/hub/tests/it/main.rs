@@ -12,4 +12,5 @@ mod realtime_token;
 mod realtime_ws;
 mod restart;
 mod support;
+mod ts_official;
 mod webhooks;
