@@ -107,6 +107,8 @@ pub struct RealtimeFile {
     pub presence_grace_secs: Option<u64>,
     /// Seconds a realtime token lives; default 3600.
     pub token_ttl_secs: Option<u64>,
+    /// Events queued per connection before it is dropped as a slow consumer; default 1024.
+    pub outbound_queue: Option<usize>,
 }
 
 /// GitHub OAuth settings; the URLs are configurable so tests can use a fake GitHub.
@@ -259,6 +261,12 @@ impl HubConfig {
             }
             limits.token_ttl = Duration::from_secs(secs);
         }
+        if let Some(n) = realtime.outbound_queue {
+            if !(8..=65_536).contains(&n) {
+                problems.push(format!("realtime outbound queue {n} must be between 8 and 65536 events"));
+            }
+            limits.outbound_queue = n;
+        }
         if let Some(delays) = args.webhook_retry_delays.clone().or(file.webhook_retry_delays) {
             match parse_delays(&delays) {
                 Ok(parsed) => config.webhook_retry_delays = parsed,
@@ -347,14 +355,16 @@ mod tests {
     #[test]
     fn realtime_limits_come_from_flags_and_the_realtime_table() {
         let args = ServeArgs { realtime_max_channels: Some(7), ..ServeArgs::default() };
-        let file = "[realtime]\nmax_connections_per_client = 5\nmax_channels_per_connection = 9\ntoken_ttl_secs = 60";
+        let file = "[realtime]\nmax_connections_per_client = 5\nmax_channels_per_connection = 9\ntoken_ttl_secs = 60\noutbound_queue = 64";
         let config = HubConfig::resolve(&args, Some(file)).expect("valid");
         assert_eq!((config.realtime.max_connections_per_client, config.realtime.max_channels_per_connection), (5, 7));
-        assert_eq!(config.realtime.token_ttl, Duration::from_secs(60));
-        let problems =
-            HubConfig::resolve(&ServeArgs::default(), Some("[realtime]\ntoken_ttl_secs = 0\nmax_message_size = 10"))
-                .expect_err("invalid");
-        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!((config.realtime.token_ttl, config.realtime.outbound_queue), (Duration::from_secs(60), 64));
+        let problems = HubConfig::resolve(
+            &ServeArgs::default(),
+            Some("[realtime]\ntoken_ttl_secs = 0\nmax_message_size = 10\noutbound_queue = 1"),
+        )
+        .expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
     }
 
     #[test]
