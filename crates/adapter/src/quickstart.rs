@@ -75,21 +75,11 @@ pub async fn run(
     };
     let root = args.data.clone().unwrap_or_else(|| temp.as_ref().map(|t| t.path().to_owned()).unwrap_or_default());
     let hub_config = jaibber_hub::HubConfig::for_data_dir(root.join("hub"));
-    let secret = {
-        std::fs::create_dir_all(&hub_config.data_dir).map_err(step("creating the hub data dir"))?;
-        jaibber_hub::load_or_create_secret(&hub_config.data_dir).map_err(step("reading the hub secret"))?
-    };
     let hub_listener = TcpListener::bind("127.0.0.1:0").await.map_err(step("binding the hub"))?;
-    let hub_url = format!("http://{}", hub_listener.local_addr().map_err(step("hub address"))?);
-    let hub_state = jaibber_hub::open(hub_config).map_err(step("opening the hub"))?;
-    let seeded = {
-        let state = hub_state.clone();
-        tokio::task::spawn_blocking(move || jaibber_hub::seed::seed(&state, &secret))
+    let jaibber_hub::EmbeddedHub { url: hub_url, seed: seeded, task: hub_task } =
+        jaibber_hub::start_seeded(hub_config, hub_listener, shutdown.clone())
             .await
-            .map_err(step("seeding"))?
-            .map_err(step("seeding"))?
-    };
-    let hub_task = tokio::spawn(jaibber_hub::serve(hub_state, hub_listener, shutdown.clone()));
+            .map_err(step("starting the hub"))?;
     say(&format!("hub      {hub_url}  (data: {})", root.display()));
 
     let (agent_url, demo) = match &args.agent_url {

@@ -161,6 +161,46 @@ pub fn load_or_create_secret(data_dir: &Path) -> std::io::Result<Vec<u8>> {
     Ok(secret.into_bytes())
 }
 
+/// A hub running in this process with the demo data of [`seed::seed`]: what the quick
+/// start and the test suites talk to.
+#[derive(Debug)]
+pub struct EmbeddedHub {
+    /// Its base URL (`http://127.0.0.1:port`).
+    pub url: String,
+    /// The demo user, org, project, agent and API key.
+    pub seed: seed::SeedOutput,
+    /// The serving task; it ends after `shutdown` fires.
+    pub task: tokio::task::JoinHandle<Result<(), HubError>>,
+}
+
+/// Opens the hub of `config`, seeds its demo data (idempotently) and serves it on
+/// `listener` until `shutdown`.
+///
+/// # Errors
+/// [`HubError`] when the data directory, the database or the seeding fails.
+pub async fn start_seeded(
+    config: HubConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<EmbeddedHub, HubError> {
+    let dir_error = |source| HubError::DataDir { path: config.data_dir.display().to_string(), source };
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.clone().into_bytes(),
+        None => {
+            std::fs::create_dir_all(&config.data_dir).map_err(dir_error)?;
+            load_or_create_secret(&config.data_dir).map_err(dir_error)?
+        }
+    };
+    let url = format!("http://{}", listener.local_addr().map_err(HubError::Serve)?);
+    let state = open(config)?;
+    let seeded = {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || seed::seed(&state, &secret)).await.map_err(|_| db::DbError::Join)??
+    };
+    let task = tokio::spawn(serve(state, listener, shutdown));
+    Ok(EmbeddedHub { url, seed: seeded, task })
+}
+
 /// Serves the hub on `listener` until `shutdown` fires: stops accepting, lets requests in
 /// flight finish (bounded by the request timeout), and lets the delivery worker record
 /// the attempts it has in flight.

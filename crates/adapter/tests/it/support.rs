@@ -50,20 +50,13 @@ impl Hub {
     pub async fn start() -> Self {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = jaibber_hub::HubConfig::for_data_dir(dir.path());
-        let secret = jaibber_hub::load_or_create_secret(dir.path()).expect("secret");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = jaibber_hub::open(config).expect("hub");
-        let seed = {
-            let state = state.clone();
-            tokio::task::spawn_blocking(move || jaibber_hub::seed::seed(&state, &secret))
-                .await
-                .expect("join")
-                .expect("seed")
-        };
         let shutdown = CancellationToken::new();
-        tokio::spawn(jaibber_hub::serve(state, listener, shutdown.clone()));
+        let hub =
+            jaibber_hub::start_seeded(jaibber_hub::HubConfig::for_data_dir(dir.path()), listener, shutdown.clone())
+                .await
+                .expect("hub");
+        let (base, seed) = (hub.url, hub.seed);
         let user =
             Client::builder(&base).credential(Credential::from_token(seed.token.clone())).build().expect("client");
         Self { base, seed, user, shutdown, _dir: dir }
