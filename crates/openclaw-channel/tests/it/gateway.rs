@@ -230,11 +230,16 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     let gateway = openclaw.start_gateway("gateway-1.log");
     wait_until_present(&hub, &gateway).await;
 
-    let status = openclaw.run(&["channels", "status"]).await;
-    assert!(
-        status.lines().any(|l| l.contains("Jaibber") && l.contains("running") && l.contains("connected")),
-        "the channel reports itself running and connected: {status}"
-    );
+    // Status and probe, as the gateway reports them: running, connected, and the agent
+    // present in the project.
+    let status = openclaw.run(&["channels", "status", "--probe", "--json"]).await;
+    let status: Value = serde_json::from_str(&status[status.find('{').expect("json")..]).expect("status json");
+    let account = &status["channelAccounts"]["jaibber"][0];
+    assert_eq!((account["running"].clone(), account["connected"].clone()), (json!(true), json!(true)), "{account}");
+    assert_eq!(account["probe"]["ok"], true, "{account}");
+    assert_eq!(account["probe"]["connectionState"], "connected");
+    assert_eq!(account["probe"]["presence"][0]["projectId"], hub.seed.project_id);
+    assert_eq!(account["probe"]["presence"][0]["online"], true, "the agent is present: {account}");
 
     let hello = hub.say("@Claw hello, what can you do?").await;
     let replies = hub.wait_for_reply(&hello, "Claw", FIRST_TURN).await;
