@@ -41,7 +41,14 @@ async function startAccount(ctx) {
   }
   const rt = ctx.channelRuntime ?? pluginRuntime?.channel;
   if (!rt) throw new Error("jaibber: the OpenClaw channel runtime is not available");
-  const engine = await engines.get({ enginePath: account.enginePath, stateDir: account.stateDir, log });
+  let engine;
+  try {
+    engine = await engines.get({ enginePath: account.enginePath, stateDir: account.stateDir, log });
+  } catch (err) {
+    // A missing or broken engine binary: say so in the status; the gateway retries.
+    setStatus({ running: false, connected: false, lifecycle: "recovering", lastError: `engine: ${err.message}` });
+    throw err;
+  }
   engines.accounts.add(accountId);
   const offInbound = engine.on("inbound", (turn) => {
     if (turn.accountId === accountId) void handleTurn({ engine, rt, cfg: ctx.cfg, accountId, turn, log });

@@ -51,6 +51,9 @@ export class EngineClient {
         done(null, null);
       });
     });
+    // Writing to an engine that just died fails with EPIPE on stdin; that is the exit
+    // handler's business, never an unhandled error that would take the gateway down.
+    this.child.stdin.on("error", (err) => this.log.warn?.(`jaibber: engine stdin: ${err.message}`));
     this.#readLines(this.child.stdout, (line) => this.#onLine(line));
     this.#readLines(this.child.stderr, (line) => this.log.info?.(`jaibber-engine: ${line}`));
   }

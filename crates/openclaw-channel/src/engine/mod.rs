@@ -173,7 +173,7 @@ impl Engine {
         }
         let existing = self.accounts().get(&id).cloned();
         if let Some(account) = existing {
-            if account.state().running && format!("{:?}", account.settings) == format!("{settings:?}") {
+            if account.state().running && account.settings == settings {
                 return Ok(started(&account, true));
             }
             self.accounts().remove(&id);

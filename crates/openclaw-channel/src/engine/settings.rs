@@ -33,7 +33,7 @@ pub enum SessionScope {
 }
 
 /// The settings of one account.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccountSettings {
     /// The Jaibber server (e.g. `https://api.jaibber.com` or a hub on loopback).

@@ -186,3 +186,34 @@ async fn a_restart_answers_what_was_missed_and_nothing_twice() {
         assert_eq!(hub.replies_to(message, "Claw").await.len(), 1, "exactly one answer to {:?}", message.text);
     }
 }
+
+#[tokio::test]
+async fn a_repeated_start_is_a_no_op_and_new_settings_restart_the_account() {
+    let hub = Hub::start().await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let (mut peer, _engine) = Peer::in_memory(state.path());
+    let first = started(&mut peer, &hub).await;
+    assert_eq!(first["alreadyRunning"], false);
+    let again = peer.ok("account.start", json!({"accountId": "default", "account": hub.account("Claw")})).await;
+    assert_eq!(again["alreadyRunning"], true, "same settings: nothing restarts");
+
+    // Only the secret differs (and Debug output redacts secrets): still a restart.
+    let org = bridge_core::model::OrgId::new(hub.seed.org_id.clone());
+    let key = hub
+        .user
+        .create_api_key(
+            &org,
+            &bridge_core::model::CreateApiKey::new("second", bridge_core::model::Scope::KNOWN.iter().cloned()),
+        )
+        .await
+        .expect("second key");
+    let mut rotated = hub.account("Claw");
+    rotated["apiKey"] = json!(key.key.expose());
+    let restarted = peer.ok("account.start", json!({"accountId": "default", "account": rotated})).await;
+    assert_eq!(restarted["alreadyRunning"], false, "a rotated key restarts the account");
+    let question = hub.say("@Claw still there?").await;
+    let turn = peer.inbound(TURN).await;
+    assert_eq!(turn["sourceId"], question.id.as_str());
+    peer.answer(&turn, &["Yes."]).await;
+    hub.wait_for_reply(&question, "Claw", TURN).await;
+}

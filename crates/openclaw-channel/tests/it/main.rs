@@ -3,5 +3,6 @@
 
 mod engine_flow;
 mod gateway;
+mod plugin_js;
 mod rpc_errors;
 mod support;
