@@ -211,7 +211,7 @@ impl Account {
                 account.observer.clone(),
             )
             .await;
-            let error = result.err().map(|err| format!("{:#}", anyhow_chain(&err)));
+            let error = result.err().map(|err| error_chain(&err));
             if let Some(error) = &error {
                 tracing::error!(account_id = %account.id, error = %error, "the account's bridge stopped");
             }
@@ -343,7 +343,7 @@ fn sanitize(id: &str) -> String {
 }
 
 /// The error with its sources, for the status line.
-fn anyhow_chain(err: &(dyn std::error::Error + 'static)) -> String {
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
