@@ -217,3 +217,29 @@ async fn a_repeated_start_is_a_no_op_and_new_settings_restart_the_account() {
     peer.answer(&turn, &["Yes."]).await;
     hub.wait_for_reply(&question, "Claw", TURN).await;
 }
+
+#[tokio::test]
+async fn without_realtime_the_engine_polls_and_posts_with_the_loop_fields() {
+    let hub = Hub::start().await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let (mut peer, _engine) = Peer::in_memory(state.path());
+    let mut account = hub.account("Claw");
+    account["realtime"] = json!(false);
+    account["pollIntervalMs"] = json!(200);
+    account["projects"] = json!(["Demo Project"]);
+    let started = peer.ok("account.start", json!({"accountId": "default", "account": account})).await;
+    assert_eq!(started["projectIds"], json!([hub.seed.project_id]), "the project resolved by name");
+    let status = peer.ok("account.status", json!({"accountId": "default"})).await;
+    assert_eq!((status["mode"].clone(), status["connectionState"].clone()), (json!("poll"), json!("polling")));
+    // The poller starts from "now": let it take its cursor before asking.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    let question = hub.say("@Claw polled?").await;
+    let turn = peer.inbound(TURN).await;
+    assert_eq!(turn["sourceId"], question.id.as_str());
+    peer.answer(&turn, &["Polled and answered."]).await;
+    let reply = hub.wait_for_reply(&question, "Claw", TURN).await.remove(0);
+    assert_eq!(reply.text, "Polled and answered.");
+    assert_eq!(reply.response_depth, Some(1));
+    assert_eq!(reply.responding_chain.as_deref(), Some(&["claw".to_owned()][..]));
+}

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bridge_core::model::{CreateTask, TaskStatus};
+use bridge_core::model::{ChatPayload, ChatType, CreateTask, TaskStatus};
 use bridge_core::realtime::{Realtime, RealtimeOptions};
 use serde_json::{Value, json};
 
@@ -198,7 +198,10 @@ async fn wait_until_present(hub: &Hub, gateway: &Gateway) {
     let deadline = tokio::time::Instant::now() + FIRST_TURN;
     loop {
         let members = channel.presence().get().await.unwrap_or_default();
-        if members.iter().any(|m| m.decoded().ok().is_some_and(|d| d["agentName"] == "Claw")) {
+        let claw = members.iter().filter_map(|m| m.decoded().ok()).find(|d| d["agentName"] == "Claw");
+        if let Some(data) = claw {
+            assert_eq!(data["agentInstructions"], hub.account("Claw")["agentInstructions"], "{data}");
+            assert_eq!(data["isAgent"], true, "{data}");
             watcher.close().await;
             return;
         }
@@ -241,9 +244,25 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     assert_eq!(account["probe"]["presence"][0]["projectId"], hub.seed.project_id);
     assert_eq!(account["probe"]["presence"][0]["online"], true, "the agent is present: {account}");
 
+    let watcher = Realtime::connect(hub.user.clone(), RealtimeOptions::default());
+    let channel = watcher.channel(&hub.project().channel_name());
+    let mut live = channel.subscribe(Some("message"));
+    channel.attach().await.expect("attach");
     let hello = hub.say("@Claw hello, what can you do?").await;
     let replies = hub.wait_for_reply(&hello, "Claw", FIRST_TURN).await;
     assert_eq!(replies[0].text, STUB_REPLY);
+    // The answer also went out live: typing, then the text as chunks, then the response.
+    let mut kinds = Vec::new();
+    while !kinds.contains(&ChatType::Response) {
+        let message = tokio::time::timeout(TURN, live.next()).await.expect("live payloads").expect("open");
+        let payload: ChatPayload = message.decode_into().expect("chat payload");
+        if payload.agent_name.as_deref() == Some("Claw") {
+            kinds.push(payload.kind);
+        }
+    }
+    assert_eq!(kinds.first(), Some(&ChatType::Typing), "{kinds:?}");
+    assert!(kinds.contains(&ChatType::Chunk), "{kinds:?}");
+    watcher.close().await;
     assert!(model_calls.load(Ordering::SeqCst) >= 1, "the answer came from the model");
 
     let for_echo = hub.say("@Echo this one is not for Claw").await;
