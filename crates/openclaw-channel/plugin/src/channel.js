@@ -83,7 +83,9 @@ async function startAccount(ctx) {
     engines.accounts.delete(accountId);
     if (!engine.exited) await engine.request("account.stop", { accountId }, 20_000).catch(() => {});
     await engines.releaseIfIdle();
-    setStatus({ running: false, connected: false, lifecycle: "stopped" });
+    // A configuration error stays "blocked" (with terminalDisconnect) rather than "stopped".
+    const blocked = ctx.getStatus?.()?.lifecycle === "blocked";
+    setStatus({ running: false, connected: false, lifecycle: blocked ? "blocked" : "stopped" });
   }
 }
 
@@ -109,15 +111,27 @@ async function sendText(ctx) {
   });
 }
 
-async function probeAccount({ account }) {
-  const engine = engines.current();
-  if (!engine || !engines.accounts.has(account.accountId)) {
-    return { ok: false, error: "the account is not running in this process" };
+/**
+ * The running account's status (connection, last error, presence), or, for an account not
+ * running in this process, a check of its settings: credential accepted, projects found.
+ */
+async function probeAccount({ account, cfg }) {
+  const running = engines.current();
+  if (running && engines.accounts.has(account.accountId)) {
+    try {
+      return { ok: true, ...(await running.request("account.status", { accountId: account.accountId }, 10_000)) };
+    } catch (err) {
+      return { ok: false, error: err.message };
+    }
   }
   try {
-    return { ok: true, ...(await engine.request("account.status", { accountId: account.accountId }, 10_000)) };
+    return await withEngine(cfg, account.accountId, async (engine, resolved) => ({
+      ok: true,
+      running: false,
+      ...(await engine.request("account.check", { account: resolved.settings }, 15_000)),
+    }));
   } catch (err) {
-    return { ok: false, error: err.message };
+    return { ok: false, running: false, error: err.message };
   }
 }
 

@@ -81,13 +81,27 @@ pub fn client_for(settings: &AccountSettings) -> Result<Client, EngineError> {
 }
 
 /// Who the credential is; a refused credential is a configuration error.
-async fn identify(client: &Client) -> Result<Me, EngineError> {
+pub(crate) async fn identify(client: &Client) -> Result<Me, EngineError> {
     client.me().await.map_err(|err| match err {
         ClientError::Api { status: 401 | 403, .. } => {
             EngineError::BadConfig(format!("the hub refused the credential ({err}); check apiKey or token"))
         }
         other => EngineError::hub(&other),
     })
+}
+
+/// The configured projects (ids or names) as ids; one the hub does not show is a
+/// configuration error naming the projects it does show.
+pub(crate) async fn resolve_projects(client: &Client, targets: &[String]) -> Result<Vec<ProjectId>, EngineError> {
+    let mut projects = Vec::new();
+    for target in targets {
+        let resolved = outbound::resolve_target(client, target).await.map_err(|err| match err {
+            EngineError::UnknownTarget(why) => EngineError::BadConfig(format!("projects: {why}")),
+            other => other,
+        })?;
+        projects.push(ProjectId::new(resolved.project_id));
+    }
+    Ok(projects)
 }
 
 fn state_name(state: ConnectionState) -> &'static str {
@@ -117,14 +131,7 @@ impl Account {
     ) -> Result<Arc<Self>, EngineError> {
         let client = client_for(&settings)?;
         let me = identify(&client).await?;
-        let mut projects = Vec::new();
-        for target in &settings.projects {
-            let resolved = outbound::resolve_target(&client, target).await.map_err(|err| match err {
-                EngineError::UnknownTarget(why) => EngineError::BadConfig(format!("projects: {why}")),
-                other => other,
-            })?;
-            projects.push(ProjectId::new(resolved.project_id));
-        }
+        let projects = resolve_projects(&client, &settings.projects).await?;
         let projects = (!projects.is_empty()).then_some(projects);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -96,6 +96,18 @@ pub struct StartedAccount {
     pub already_running: bool,
 }
 
+/// What `account.check` answers: the settings work.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckedAccount {
+    /// The credential's user id.
+    pub user_id: String,
+    /// The credential's user name.
+    pub username: String,
+    /// The configured projects, resolved to ids (empty: every visible project).
+    pub project_ids: Vec<String>,
+}
+
 /// What `account.status` answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -248,6 +260,22 @@ impl Engine {
         })?;
         let client = account::client_for(&settings)?;
         outbound::send(&client, settings.agent_name.trim(), to, text).await
+    }
+
+    /// Checks settings without starting anything: valid, the credential accepted, every
+    /// configured project found (the plugin's probe of an account that is not running).
+    ///
+    /// # Errors
+    /// [`EngineError::BadConfig`] for what to fix, [`EngineError::Hub`] when the hub is down.
+    pub async fn check(&self, settings: &AccountSettings) -> Result<CheckedAccount, EngineError> {
+        let client = account::client_for(settings)?;
+        let me = account::identify(&client).await?;
+        let projects = account::resolve_projects(&client, &settings.projects).await?;
+        Ok(CheckedAccount {
+            user_id: me.user_id.to_string(),
+            username: me.username,
+            project_ids: projects.iter().map(ToString::to_string).collect(),
+        })
     }
 
     /// Resolves a send target without sending.

@@ -11,9 +11,10 @@ use crate::engine::{AccountSettings, Engine, EngineError, EngineEvent, TurnEnd};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Every method the engine serves.
-pub const METHODS: [&str; 10] = [
+pub const METHODS: [&str; 11] = [
     "initialize",
     "account.start",
+    "account.check",
     "account.stop",
     "account.status",
     "message.send",
@@ -60,6 +61,12 @@ fn to_value(value: impl serde::Serialize) -> Result<Value, RpcError> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StartParams {
     account_id: String,
+    account: AccountSettings,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CheckParams {
     account: AccountSettings,
 }
 
@@ -136,6 +143,10 @@ pub async fn call(engine: &Engine, method: &str, raw: Option<Value>) -> Result<V
         "account.start" => {
             let p: StartParams = params(raw)?;
             to_value(engine.start_account(p.account_id, p.account).await.map_err(engine_error)?)
+        }
+        "account.check" => {
+            let p: CheckParams = params(raw)?;
+            to_value(engine.check(&p.account).await.map_err(engine_error)?)
         }
         "account.stop" => {
             let p: AccountParams = params(raw)?;

@@ -186,6 +186,8 @@ fn configure_channel(openclaw: &OpenClaw, hub: &Hub, engine_state: &Path) {
     account["enabled"] = json!(true);
     account["enginePath"] = json!(env!("CARGO_BIN_EXE_jaibber-openclaw"));
     account["stateDir"] = json!(engine_state);
+    // A second account whose key the hub refuses: it must end up blocked, not looping.
+    account["accounts"] = json!({"broken": {"apiKey": "jb_000000000000000000000000000000000000000000000000"}});
     config["channels"] = json!({"jaibber": account});
     std::fs::write(openclaw.config_path(), serde_json::to_vec_pretty(&config).expect("json")).expect("config");
 }
@@ -243,6 +245,13 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     assert_eq!(account["probe"]["connectionState"], "connected");
     assert_eq!(account["probe"]["presence"][0]["projectId"], hub.seed.project_id);
     assert_eq!(account["probe"]["presence"][0]["online"], true, "the agent is present: {account}");
+    let broken = status["channelAccounts"]["jaibber"]
+        .as_array()
+        .and_then(|accounts| accounts.iter().find(|a| a["accountId"] == "broken"))
+        .unwrap_or_else(|| panic!("the second account is listed: {status}"));
+    assert_eq!(broken["lifecycle"], "blocked", "{broken}");
+    assert!(broken["lastError"].as_str().is_some_and(|e| e.contains("refused")), "{broken}");
+    assert!(!broken.to_string().contains("jb_0000"), "the key stays out of the status");
 
     let watcher = Realtime::connect(hub.user.clone(), RealtimeOptions::default());
     let channel = watcher.channel(&hub.project().channel_name());

@@ -65,6 +65,12 @@ async fn a_refused_credential_is_a_configuration_error_without_the_secret() {
     assert!(message.contains("refused"), "{message}");
     assert!(!message.contains("forged"), "the key never shows in errors: {message}");
 
+    let (code, message) = peer.err("account.check", json!({"account": account})).await;
+    assert_eq!(code, -32002, "the probe of a stopped account says the same: {message}");
+    assert!(message.contains("refused") && !message.contains("forged"), "{message}");
+    let checked = peer.ok("account.check", json!({"account": hub.account("Claw")})).await;
+    assert_eq!(checked["username"], hub.seed.username);
+
     let mut unknown = hub.account("Claw");
     unknown["projects"] = json!(["No Such Project"]);
     let (code, message) = peer.err("account.start", json!({"accountId": "default", "account": unknown})).await;
