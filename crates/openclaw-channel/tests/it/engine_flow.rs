@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use bridge_core::model::{ChatPayload, ChatType, CreateTask, TaskStatus};
+use bridge_core::model::{ChatType, CreateTask};
 use bridge_core::realtime::{Realtime, RealtimeOptions};
 use serde_json::{Value, json};
 
-use crate::support::{Hub, Peer};
+use crate::support::{Hub, Peer, live_reply_kinds, wait_for_completed};
 
 const TURN: Duration = Duration::from_secs(20);
 
@@ -58,14 +58,7 @@ async fn messages_tasks_and_sends_flow_through_the_engine() {
     assert_eq!(replies.len(), 1);
     assert_eq!(replies[0].text, "First we ship.");
     assert_eq!(replies[0].responding_chain.as_deref(), Some(&["claw".to_owned()][..]));
-    let mut kinds = Vec::new();
-    while !kinds.contains(&ChatType::Response) {
-        let message = tokio::time::timeout(TURN, live.next()).await.expect("live payloads").expect("open");
-        let payload: ChatPayload = message.decode_into().expect("chat payload");
-        if payload.agent_name.as_deref() == Some("Claw") {
-            kinds.push(payload.kind);
-        }
-    }
+    let kinds = live_reply_kinds(&mut live, "Claw", TURN).await;
     assert_eq!(kinds.first(), Some(&ChatType::Typing), "typing first: {kinds:?}");
     assert!(kinds.contains(&ChatType::Chunk), "the answer streamed as chunks: {kinds:?}");
 
@@ -101,16 +94,8 @@ async fn messages_tasks_and_sends_flow_through_the_engine() {
     assert_eq!(turn["sourceId"], task.id.as_str());
     assert!(turn["text"].as_str().is_some_and(|t| t.starts_with("Task: Write release notes")), "{turn}");
     peer.answer(&turn, &["Notes written."]).await;
-    let deadline = tokio::time::Instant::now() + TURN;
-    loop {
-        let now = hub.user.get_task(&task.id).await.expect("task");
-        if now.status == TaskStatus::Completed {
-            assert_eq!(now.result.as_deref(), Some("Notes written."));
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "task still {:?}", now.status);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let done = wait_for_completed(&hub, &task.id, TURN, String::new).await;
+    assert_eq!(done.result.as_deref(), Some("Notes written."));
 
     // Outbound by project name, and by id with the channel prefix.
     let sent = peer

@@ -15,11 +15,11 @@ use std::time::Duration;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use bridge_core::model::{ChatPayload, ChatType, CreateTask, TaskStatus};
+use bridge_core::model::{ChatType, CreateTask};
 use bridge_core::realtime::{Realtime, RealtimeOptions};
 use serde_json::{Value, json};
 
-use crate::support::Hub;
+use crate::support::{Hub, live_reply_kinds, wait_for_completed};
 
 /// OpenClaw's first turn bootstraps a workspace (about 16 s here); later ones are fast.
 const FIRST_TURN: Duration = Duration::from_secs(150);
@@ -261,14 +261,7 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
     let replies = hub.wait_for_reply(&hello, "Claw", FIRST_TURN).await;
     assert_eq!(replies[0].text, STUB_REPLY);
     // The answer also went out live: typing, then the text as chunks, then the response.
-    let mut kinds = Vec::new();
-    while !kinds.contains(&ChatType::Response) {
-        let message = tokio::time::timeout(TURN, live.next()).await.expect("live payloads").expect("open");
-        let payload: ChatPayload = message.decode_into().expect("chat payload");
-        if payload.agent_name.as_deref() == Some("Claw") {
-            kinds.push(payload.kind);
-        }
-    }
+    let kinds = live_reply_kinds(&mut live, "Claw", TURN).await;
     assert_eq!(kinds.first(), Some(&ChatType::Typing), "{kinds:?}");
     assert!(kinds.contains(&ChatType::Chunk), "{kinds:?}");
     watcher.close().await;
@@ -284,16 +277,8 @@ async fn an_openclaw_gateway_answers_in_the_channel() {
         .create_task(&hub.project(), &CreateTask::new("Summarise the plan").assign_to("Claw"))
         .await
         .expect("task");
-    let deadline = tokio::time::Instant::now() + TURN;
-    loop {
-        let now = hub.user.get_task(&task.id).await.expect("task");
-        if now.status == TaskStatus::Completed {
-            assert_eq!(now.result.as_deref(), Some(STUB_REPLY));
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "task still {:?}:\n{}", now.status, gateway.log_tail());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let done = wait_for_completed(&hub, &task.id, TURN, || gateway.log_tail()).await;
+    assert_eq!(done.result.as_deref(), Some(STUB_REPLY));
 
     let sent = openclaw
         .run(&[

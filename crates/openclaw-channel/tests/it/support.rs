@@ -6,7 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use bridge_core::client::{Client, Credential};
-use bridge_core::model::{CreateMessage, Message, MessageQuery, ProjectId, SenderType};
+use bridge_core::model::{
+    ChatPayload, ChatType, CreateMessage, Message, MessageQuery, ProjectId, SenderType, Task, TaskId, TaskStatus,
+};
+use bridge_core::realtime::Subscription;
 use jaibber_hub::seed::SeedOutput;
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -97,6 +100,34 @@ impl Hub {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// Waits (at most `limit`) until the task is completed; returns it. `context` is shown on
+/// failure (e.g. the gateway's log).
+pub async fn wait_for_completed(hub: &Hub, task: &TaskId, limit: Duration, context: impl Fn() -> String) -> Task {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let now = hub.user.get_task(task).await.expect("task");
+        if now.status == TaskStatus::Completed {
+            return now;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "task still {:?} after {limit:?}\n{}", now.status, context());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Reads live `message` payloads until `agent`'s `response`; returns the kinds it sent
+/// (typing, chunks, response) in order.
+pub async fn live_reply_kinds(live: &mut Subscription, agent: &str, limit: Duration) -> Vec<ChatType> {
+    let mut kinds = Vec::new();
+    while !kinds.contains(&ChatType::Response) {
+        let message = tokio::time::timeout(limit, live.next()).await.expect("live payloads").expect("open");
+        let payload: ChatPayload = message.decode_into().expect("chat payload");
+        if payload.agent_name.as_deref() == Some(agent) {
+            kinds.push(payload.kind);
+        }
+    }
+    kinds
 }
 
 /// A JSON-RPC peer: writes requests, reads responses, keeps notifications for later.
